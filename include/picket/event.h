@@ -1,0 +1,131 @@
+// The typed events that flow through picket's pipeline.
+//
+// Collectors turn OS facts into Events; detectors read Events and emit
+// Alerts, which are Events too; sinks serialise Events. Every Event shares one
+// versioned envelope (schema version, device id, event id, time, type,
+// priority) and carries one typed payload. The wire form is documented in
+// docs/events.md. Events are plain values: copy or move them freely; they
+// hold no references into collector state and may cross threads.
+#ifndef PICKET_EVENT_H_
+#define PICKET_EVENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace picket {
+
+// Version of the envelope and payload schema; bumped on incompatible change.
+inline constexpr int kEventSchemaVersion = 1;
+
+enum class EventType : uint8_t {
+  kProcessSnapshot,  // process found running (at start or after a rescan)
+  kProcessFork,      // new process created by fork/clone (off by default)
+  kProcessExec,      // process executed a new program
+  kProcessExit,      // process ended
+  kProcessChanged,   // running process changed state (e.g. exe deleted)
+  kAlert,            // a detector's finding
+  kAgentStatus,      // agent lifecycle and collector mode changes
+  kStatistics,       // periodic counters
+};
+
+// Delivery priority: sinks that batch (MQTT) send high first.
+enum class Priority : uint8_t { kLow, kMedium, kHigh };
+
+enum class Severity : uint8_t { kInfo, kLow, kMedium, kHigh, kCritical };
+
+// Stable wire names ("process.exec", "high", ...). Parse* return false on an
+// unknown name.
+std::string_view EventTypeName(EventType type);
+std::string_view PriorityName(Priority priority);
+std::string_view SeverityName(Severity severity);
+bool ParseEventType(std::string_view name, EventType* out);
+bool ParsePriority(std::string_view name, Priority* out);
+bool ParseSeverity(std::string_view name, Severity* out);
+
+// What the agent knows about one process. Fields that could not be read
+// (process already gone, permission) stay empty/zero and `partial` is set.
+struct ProcessInfo {
+  int32_t pid = 0;
+  int32_t ppid = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string user;  // name of uid, empty when unknown
+  std::string comm;  // kernel task name (15 chars max)
+  std::string exe;   // executable path, without the " (deleted)" suffix
+  bool exe_deleted = false;
+  std::vector<std::string> argv;
+  std::string cwd;
+  int64_t start_time_ns = 0;  // Unix time the process started
+
+  // Facts about the executable file, for detectors that judge its location.
+  uint64_t exe_dev = 0;
+  uint64_t exe_inode = 0;
+  std::string exe_fs_type;               // filesystem type of the exe's mount
+  bool exe_dir_writable_by_all = false;  // parent dir mode has o+w
+  std::string sha256;                    // lowercase hex, empty when not hashed
+
+  bool partial = false;  // some of the above could not be read
+};
+
+// Payload of kProcess* events.
+struct ProcessEvent {
+  ProcessInfo process;
+  int32_t parent_pid = 0;  // for kProcessFork: the parent
+  int32_t exit_code = 0;   // for kProcessExit: status as from wait(2)
+  std::string change;      // for kProcessChanged: what changed
+  std::string source;      // "netlink", "poll", "snapshot", "rescan"
+};
+
+struct Event;
+
+// Payload of kAlert events. `type_id` is stable across releases and is what
+// fleets key rules on; the text fields are for humans.
+struct Alert {
+  std::string type_id;  // e.g. "process.exec_from_temp"
+  Severity severity = Severity::kMedium;
+  std::string title;
+  std::string description;
+  std::string remediation;
+  std::string detector;   // name of the detector that raised it
+  std::string dedup_key;  // same type_id + key within the window = repeat
+  std::shared_ptr<const Event> evidence;  // the event that triggered it
+};
+
+// Payload of kAgentStatus events.
+struct AgentStatus {
+  std::string component;  // "agent", "collector.process", ...
+  std::string state;      // "started", "stopping", "mode", "error", ...
+  std::string detail;     // human text
+};
+
+// One component's counters, in a stable order.
+struct ComponentStats {
+  std::string name;  // "collector.process", "sink.jsonl", "engine", ...
+  std::vector<std::pair<std::string, uint64_t>> counters;
+};
+
+// Payload of kStatistics events: counters since the agent started.
+struct Statistics {
+  int64_t uptime_ms = 0;
+  std::vector<ComponentStats> components;
+};
+
+using Payload = std::variant<ProcessEvent, Alert, AgentStatus, Statistics>;
+
+struct Event {
+  std::string device_id;  // set by the pipeline
+  std::string id;         // unique per device, set by the pipeline
+  int64_t time_ns = 0;    // Unix time in nanoseconds, set by the producer
+  EventType type = EventType::kAgentStatus;
+  Priority priority = Priority::kLow;
+  Payload payload;
+};
+
+}  // namespace picket
+
+#endif  // PICKET_EVENT_H_

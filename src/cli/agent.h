@@ -1,0 +1,67 @@
+// Agent: the running daemon. Owns the event loop, the pipeline and the
+// collectors, detectors and sinks built from the configuration.
+//
+// Signals: SIGTERM and SIGINT stop it cleanly (collectors stopped, queued
+// events drained, sinks flushed, a final statistics event written); SIGHUP
+// reloads the configuration file: a valid file replaces collectors,
+// detectors and sinks; an invalid one is reported (log and agent.status
+// event) and the running configuration stays. device.id, state_dir and
+// engine.* take effect at the next start. Run() blocks on the calling thread.
+#ifndef PICKET_CLI_AGENT_H_
+#define PICKET_CLI_AGENT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectors/collector.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "engine/event_loop.h"
+#include "engine/pipeline.h"
+
+namespace picket {
+
+struct AgentOptions {
+  std::string config_path;  // re-read on SIGHUP
+  std::string root = "/";   // prefix for /proc and /etc (tests)
+  bool console = false;     // force the stdout sink on
+};
+
+class Agent {
+ public:
+  Agent(AgentOptions options, Config config);
+  ~Agent();
+
+  // Runs until SIGTERM/SIGINT. Errors: the loop or a required collector
+  // could not start.
+  Status Run();
+
+ private:
+  Status StartParts();
+  void StopParts();
+  void Reload();
+  void SubmitStatistics();
+  void SubmitStatus(const std::string& state, const std::string& detail);
+  void ApplyOverrides(Config* config) const;
+
+  AgentOptions options_;
+  Config config_;
+  SystemClock clock_;
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::vector<std::unique_ptr<Collector>> collectors_;
+  EventLoop::TimerId stats_timer_ = 0;
+  int64_t started_ms_ = 0;
+};
+
+// The device id for `configured` ("auto" or an explicit id): for "auto",
+// "<hostname>-<first 8 hex of SHA-256 of /etc/machine-id>" so two devices
+// with the same hostname differ and the machine id itself is not disclosed;
+// the hostname alone when there is no machine id.
+std::string ResolveDeviceId(const std::string& configured,
+                            const std::string& root);
+
+}  // namespace picket
+
+#endif  // PICKET_CLI_AGENT_H_

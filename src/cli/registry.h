@@ -1,0 +1,35 @@
+// The registry: an explicit table of the collectors, detectors and sinks
+// built into this binary (chosen at compile time, see build_config.h), and
+// the factories that build the enabled ones from a Config. No static
+// initialisers: what is listed here is what exists.
+#ifndef PICKET_CLI_REGISTRY_H_
+#define PICKET_CLI_REGISTRY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectors/collector.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "picket/detector.h"
+#include "sinks/sink.h"
+
+namespace picket {
+
+struct BuildContext {
+  std::string root = "/";  // prefix for /proc, /etc, ... (tests)
+  const Clock* clock = nullptr;
+};
+
+std::vector<std::unique_ptr<Collector>> BuildCollectors(
+    const Config& config, const BuildContext& ctx);
+std::vector<std::unique_ptr<Detector>> BuildDetectors(const Config& config);
+std::vector<std::unique_ptr<Sink>> BuildSinks(const Config& config);
+
+// Names of every part compiled in, for `picket version`.
+std::vector<std::string> BuiltInParts();
+
+}  // namespace picket
+
+#endif  // PICKET_CLI_REGISTRY_H_

@@ -1,0 +1,38 @@
+// Collector: turns OS facts into typed events. Collectors never decide what
+// is bad; that is the detectors' job.
+//
+// Lifecycle: Start() opens OS resources, registers file descriptors and
+// timers with the loop and begins submitting events; Stop() releases them.
+// Both run on the event-loop thread, as do all callbacks.
+#ifndef PICKET_COLLECTORS_COLLECTOR_H_
+#define PICKET_COLLECTORS_COLLECTOR_H_
+
+#include <string>
+
+#include "engine/event_loop.h"
+#include "engine/pipeline.h"
+#include "picket/event.h"
+#include "picket/status.h"
+
+namespace picket {
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+
+  // "collector.process", ... used in statistics and status events.
+  virtual std::string name() const = 0;
+
+  // Starts collecting into `out`. An error means the collector could not run
+  // at all; degraded modes (fallbacks) are reported as agent.status events.
+  virtual Status Start(EventLoop& loop, EventSubmitter& out) = 0;
+
+  virtual void Stop() = 0;
+
+  // Counters for the statistics event: at least "events" and "dropped".
+  virtual ComponentStats Stats() const = 0;
+};
+
+}  // namespace picket
+
+#endif  // PICKET_COLLECTORS_COLLECTOR_H_

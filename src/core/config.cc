@@ -1,0 +1,709 @@
+#include "core/config.h"
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <exception>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <utility>
+
+namespace picket {
+
+namespace {
+
+// A config file is a few KiB; the cap keeps `--config /dev/zero` (or a log
+// file passed by mistake) from eating the memory of a small device.
+constexpr size_t kMaxConfigFileBytes = 1 << 20;
+
+constexpr int64_t kMsPerSecond = 1000;
+
+// Suggestions are skipped for absurd keys: edit distance is quadratic.
+constexpr size_t kMaxSuggestKeyLength = 64;
+
+// Every error of one file, printed as "<file>:<line>: <key.path>: <message>".
+class ErrorList {
+ public:
+  explicit ErrorList(std::string_view file_name) : file_name_(file_name) {}
+
+  // `path` may be empty for errors that concern the document as a whole.
+  void Add(const YAML::Mark& mark, std::string_view path,
+           std::string_view message) {
+    // yaml-cpp marks are 0-based; a null mark (-1) still names line 1 so that
+    // every error line has the same shape.
+    int line = mark.line < 0 ? 1 : mark.line + 1;
+    std::string text = file_name_ + ":" + std::to_string(line) + ": ";
+    if (!path.empty()) {
+      text += path;
+      text += ": ";
+    }
+    text += message;
+    // Keys may hold escaped newlines; the one-error-per-line contract (and
+    // any tool splitting the message on '\n') must survive them.
+    for (char& c : text) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    errors_.push_back({line, std::move(text)});
+  }
+
+  bool empty() const { return errors_.empty(); }
+
+  // Lines sorted by line number (stable, so one line's errors keep their
+  // order): unknown keys are found after the known ones but read better in
+  // file order.
+  Status ToStatus() {
+    std::stable_sort(
+        errors_.begin(), errors_.end(),
+        [](const Error& a, const Error& b) { return a.line < b.line; });
+    std::string joined;
+    for (const Error& error : errors_) {
+      if (!joined.empty()) joined += '\n';
+      joined += error.text;
+    }
+    return Status::InvalidArgument(joined);
+  }
+
+ private:
+  struct Error {
+    int line;
+    std::string text;
+  };
+
+  std::string file_name_;
+  std::vector<Error> errors_;
+};
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Splits "<digits><unit>" and parses the digits; false on no digits or
+// overflow. Signs are not accepted, so negatives are rejected here.
+bool SplitNumberAndUnit(std::string_view text, uint64_t* number,
+                        std::string_view* unit) {
+  size_t digits = 0;
+  while (digits < text.size() && IsDigit(text[digits])) ++digits;
+  if (digits == 0) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + digits, *number);
+  if (ec != std::errc() || end != text.data() + digits) return false;
+  *unit = text.substr(digits);
+  return true;
+}
+
+std::string FormatDurationMs(int64_t ms) {
+  struct Unit {
+    int64_t ms;
+    const char* suffix;
+  };
+  static constexpr Unit kUnits[] = {
+      {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+  for (const Unit& unit : kUnits) {
+    if (ms != 0 && ms % unit.ms == 0) {
+      return std::to_string(ms / unit.ms) + unit.suffix;
+    }
+  }
+  return std::to_string(ms) + "ms";
+}
+
+std::string FormatByteSize(uint64_t bytes) {
+  struct Unit {
+    uint64_t bytes;
+    const char* suffix;
+  };
+  static constexpr Unit kUnits[] = {
+      {1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"}};
+  for (const Unit& unit : kUnits) {
+    if (bytes != 0 && bytes % unit.bytes == 0) {
+      return std::to_string(bytes / unit.bytes) + unit.suffix;
+    }
+  }
+  return std::to_string(bytes);
+}
+
+bool ParseBool(std::string_view text, bool* out) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  // yes/no and on/off are YAML 1.1 booleans; people still write them.
+  if (lower == "true" || lower == "yes" || lower == "on") {
+    *out = true;
+    return true;
+  }
+  if (lower == "false" || lower == "no" || lower == "off") {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The closest known key, or "" when nothing is close enough to be a typo.
+std::string_view SuggestKey(std::string_view key,
+                            const std::vector<std::string_view>& known) {
+  if (key.size() > kMaxSuggestKeyLength) return "";
+  // Struct field names (poll_interval_ms, max_bytes, stdout_sink) are the
+  // likeliest slip: the YAML drops the unit suffix.
+  std::string renamed(key);
+  if (renamed.ends_with("_bytes")) {
+    renamed.replace(renamed.size() - 6, 6, "_size");
+  }
+  for (std::string_view candidate : known) {
+    if (renamed == candidate) return candidate;
+    if (key.starts_with(candidate) && key.size() > candidate.size() &&
+        key[candidate.size()] == '_') {
+      return candidate;
+    }
+  }
+  std::string_view best;
+  size_t best_distance = 3;  // beyond two edits a "typo" is a guess
+  for (std::string_view candidate : known) {
+    size_t distance = EditDistance(key, candidate);
+    if (distance < best_distance && distance < candidate.size()) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+std::string JoinChoices(std::initializer_list<std::string_view> choices) {
+  std::string out;
+  for (std::string_view choice : choices) {
+    if (!out.empty()) out += ", ";
+    out += choice;
+  }
+  return out;
+}
+
+// Allowed values of a duration key beyond "a valid duration".
+struct DurationRange {
+  int64_t min_ms = 0;
+  bool zero_disables = false;  // 0 is accepted below min_ms and means "off"
+};
+
+enum class StringKind { kNonEmpty, kAbsolutePath };
+
+// Reads one YAML mapping into typed fields. Each getter consumes its key;
+// a key that is absent leaves the field at its default. Finish() reports
+// every key no getter asked for, so strictness comes for free with each new
+// section: write its Read function and every other key is an error.
+class MapReader {
+ public:
+  // `node` must be a mapping. `path` is its dotted key path ("" for the root).
+  MapReader(const YAML::Node& node, std::string path, ErrorList* errors)
+      : path_(std::move(path)), errors_(errors) {
+    std::map<std::string, YAML::Mark, std::less<>> first_seen;
+    for (const auto& pair : node) {
+      // A copy, not a reference: the iterator hands out a temporary pair.
+      YAML::Node key = pair.first;
+      if (!key.IsScalar()) {
+        errors_->Add(key.Mark(), path_, "keys must be plain strings");
+        continue;
+      }
+      auto [seen, inserted] = first_seen.emplace(key.Scalar(), key.Mark());
+      if (!inserted) {
+        // yaml-cpp keeps both entries and a lookup silently picks one; the
+        // operator must learn that one of the two values is ignored.
+        errors_->Add(key.Mark(), Join(key.Scalar()),
+                     "duplicate key (first defined on line " +
+                         std::to_string(seen->second.line + 1) + ")");
+        continue;
+      }
+      entries_.push_back({key.Scalar(), key.Mark(), pair.second, false});
+    }
+  }
+
+  MapReader(const MapReader&) = delete;
+  MapReader& operator=(const MapReader&) = delete;
+
+  // Reads a nested mapping with `read(MapReader&)`. A key without a value
+  // keeps the defaults: that is what commenting out every line of a section
+  // produces.
+  template <typename ReadFn>
+  void Section(std::string_view key, ReadFn&& read) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr || entry->value.IsNull()) return;
+    if (!entry->value.IsMap()) {
+      Error(*entry, "expected a mapping (key: value lines)");
+      return;
+    }
+    MapReader child(entry->value, Join(key), errors_);
+    read(child);
+    child.Finish();
+  }
+
+  void Bool(std::string_view key, bool* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return;
+    if (!entry->value.IsScalar() || !ParseBool(entry->value.Scalar(), out)) {
+      Error(*entry, "expected a boolean");
+    }
+  }
+
+  // An integer within [min, max]; T must hold that range.
+  template <typename T>
+  void Int(std::string_view key, int64_t min, int64_t max, T* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return;
+    int64_t value = 0;
+    bool ok = false;
+    if (entry->value.IsScalar()) {
+      const std::string& text = entry->value.Scalar();
+      auto [end, ec] =
+          std::from_chars(text.data(), text.data() + text.size(), value);
+      ok = ec == std::errc() && end == text.data() + text.size() &&
+           value >= min && value <= max;
+    }
+    if (!ok) {
+      Error(*entry, "expected an integer between " + std::to_string(min) +
+                        " and " + std::to_string(max));
+      return;
+    }
+    *out = static_cast<T>(value);
+  }
+
+  void Duration(std::string_view key, DurationRange range, int64_t* out_ms) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return;
+    int64_t ms = 0;
+    if (!entry->value.IsScalar() ||
+        !ParseDurationMs(entry->value.Scalar(), &ms)) {
+      Error(*entry, "expected a duration like 30s");
+      return;
+    }
+    if (ms < range.min_ms && !(range.zero_disables && ms == 0)) {
+      std::string least = FormatDurationMs(range.min_ms);
+      Error(*entry, range.zero_disables
+                        ? "expected 0 (off) or a duration of at least " + least
+                        : "expected a duration of at least " + least);
+      return;
+    }
+    *out_ms = ms;
+  }
+
+  void Size(std::string_view key, uint64_t min_bytes, uint64_t* out_bytes) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return;
+    uint64_t bytes = 0;
+    if (!entry->value.IsScalar() ||
+        !ParseByteSize(entry->value.Scalar(), &bytes)) {
+      Error(*entry, "expected a size like 10MiB");
+      return;
+    }
+    if (bytes < min_bytes) {
+      Error(*entry, "expected a size of at least " + FormatByteSize(min_bytes));
+      return;
+    }
+    *out_bytes = bytes;
+  }
+
+  void String(std::string_view key, StringKind kind, std::string* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return;
+    std::string message;
+    if (!CheckString(entry->value, kind, &message)) {
+      Error(*entry, message);
+      return;
+    }
+    *out = entry->value.Scalar();
+  }
+
+  void Enum(std::string_view key,
+            std::initializer_list<std::string_view> choices, std::string* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return;
+    if (entry->value.IsScalar()) {
+      for (std::string_view choice : choices) {
+        if (entry->value.Scalar() == choice) {
+          *out = choice;
+          return;
+        }
+      }
+    }
+    Error(*entry, "expected one of " + JoinChoices(choices));
+  }
+
+  // A list of strings; each bad item is reported as "key[index]". A key
+  // without a value is an empty list, as when every item is commented out.
+  void StringList(std::string_view key, StringKind kind,
+                  std::vector<std::string>* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return;
+    if (entry->value.IsNull()) {
+      out->clear();
+      return;
+    }
+    if (!entry->value.IsSequence()) {
+      Error(*entry, kind == StringKind::kAbsolutePath
+                        ? "expected a list of absolute paths"
+                        : "expected a list of strings");
+      return;
+    }
+    // Bad items are reported and skipped; a Config is only returned when
+    // there were no errors at all.
+    std::vector<std::string> items;
+    size_t index = 0;
+    for (const YAML::Node& item : entry->value) {
+      std::string message;
+      if (CheckString(item, kind, &message)) {
+        items.push_back(item.Scalar());
+      } else {
+        errors_->Add(item.Mark(), Join(key) + "[" + std::to_string(index) + "]",
+                     message);
+      }
+      ++index;
+    }
+    *out = std::move(items);
+  }
+
+  // Reports every key that no getter consumed.
+  void Finish() {
+    for (const Entry& entry : entries_) {
+      if (entry.consumed) continue;
+      std::string_view suggestion = SuggestKey(entry.key, known_);
+      std::string message = "unknown key";
+      if (!suggestion.empty()) {
+        message += "; did you mean \"";
+        message += suggestion;
+        message += "\"?";
+      } else {
+        message += "; valid keys: ";
+        for (size_t i = 0; i < known_.size(); ++i) {
+          if (i > 0) message += ", ";
+          message += known_[i];
+        }
+      }
+      errors_->Add(entry.key_mark, Join(entry.key), message);
+    }
+  }
+
+ private:
+  struct Entry {
+    std::string key;
+    YAML::Mark key_mark;
+    YAML::Node value;
+    bool consumed;
+  };
+
+  // Marks `key` as known and consumed; nullptr when the file lacks it.
+  const Entry* Take(std::string_view key) {
+    known_.push_back(key);
+    for (Entry& entry : entries_) {
+      if (entry.key == key) {
+        entry.consumed = true;
+        return &entry;
+      }
+    }
+    return nullptr;
+  }
+
+  std::string Join(std::string_view key) const {
+    if (path_.empty()) return std::string(key);
+    return path_ + "." + std::string(key);
+  }
+
+  // Value errors point at the key's line: for a value on the following lines
+  // (a nested mapping where a scalar was expected) the key is what the
+  // operator has to find.
+  void Error(const Entry& entry, std::string_view message) {
+    errors_->Add(entry.key_mark, Join(entry.key), message);
+  }
+
+  static bool CheckString(const YAML::Node& node, StringKind kind,
+                          std::string* message) {
+    bool path = kind == StringKind::kAbsolutePath;
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      *message = path ? "expected an absolute path" : "expected a string";
+      return false;
+    }
+    const std::string& text = node.Scalar();
+    // A "\0" escape would silently truncate the string at every C API.
+    if (text.find('\0') != std::string::npos) {
+      *message = "must not contain a NUL character";
+      return false;
+    }
+    if (path && text[0] != '/') {
+      *message = "expected an absolute path";
+      return false;
+    }
+    return true;
+  }
+
+  std::string path_;
+  ErrorList* errors_;
+  std::vector<Entry> entries_;
+  std::vector<std::string_view> known_;  // keys asked for, in order
+};
+
+void ReadDevice(MapReader& r, DeviceConfig* c) {
+  r.String("id", StringKind::kNonEmpty, &c->id);
+  r.String("group", StringKind::kNonEmpty, &c->group);
+}
+
+void ReadEngine(MapReader& r, EngineConfig* c) {
+  r.Int("queue_capacity", 16, 1 << 20, &c->queue_capacity);
+  // Intervals below a second would turn statistics into a flood.
+  r.Duration("statistics_interval", {kMsPerSecond, true},
+             &c->statistics_interval_ms);
+  r.Duration("alert_dedup_window", {0, false}, &c->alert_dedup_window_ms);
+}
+
+void ReadProcessCollector(MapReader& r, ProcessCollectorConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.Enum("mode", {"auto", "netlink", "poll"}, &c->mode);
+  // A /proc scan costs real CPU on small devices; faster than 10 Hz buys
+  // little since short-lived processes are missed by polling anyway.
+  r.Duration("poll_interval", {100, false}, &c->poll_interval_ms);
+  r.Duration("rescan_interval", {kMsPerSecond, true}, &c->rescan_interval_ms);
+  r.Bool("report_forks", &c->report_forks);
+  r.Bool("hash_executables", &c->hash_executables);
+  r.Size("hash_max_size", 0, &c->hash_max_bytes);
+  r.Int("hash_cache_entries", 1, 1 << 20, &c->hash_cache_entries);
+}
+
+void ReadExecLocationDetector(MapReader& r, ExecLocationDetectorConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.StringList("paths", StringKind::kAbsolutePath, &c->paths);
+  r.Bool("tmpfs", &c->tmpfs);
+  r.Bool("world_writable", &c->world_writable);
+  // Exe paths are absolute, so a relative prefix would never match: reject
+  // it instead of silently allowing nothing.
+  r.StringList("allow", StringKind::kAbsolutePath, &c->allow);
+}
+
+void ReadDeletedExecutableDetector(MapReader& r,
+                                   DeletedExecutableDetectorConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.StringList("allow", StringKind::kAbsolutePath, &c->allow);
+}
+
+void ReadJsonlSink(MapReader& r, JsonlSinkConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.String("path", StringKind::kAbsolutePath, &c->path);
+  // Below a page the file would rotate after every few events.
+  r.Size("max_size", 4 << 10, &c->max_bytes);
+  r.Int("max_files", 1, 100, &c->max_files);
+  r.Bool("alerts_only", &c->alerts_only);
+}
+
+void ReadStdoutSink(MapReader& r, StdoutSinkConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.Bool("show_events", &c->show_events);
+}
+
+// Counts documents by their start marks; every other event is ignored.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    starts.push_back(mark);
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  std::vector<YAML::Mark> starts;
+};
+
+// Reports a second document, which YAML::Load would silently drop. Not
+// YAML::LoadAll: in yaml-cpp 0.7 it loops forever, allocating, on a stray
+// ',' (the parser returns an empty document without consuming the token),
+// so at most two documents are parsed here. False when an error was added.
+// Throws YAML::Exception on syntax errors.
+bool CheckSingleDocument(const std::string& text, ErrorList* errors) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts handler;
+  if (!parser.HandleNextDocument(handler) ||
+      !parser.HandleNextDocument(handler)) {
+    return true;
+  }
+  const YAML::Mark& first = handler.starts[0];
+  const YAML::Mark& second = handler.starts[1];
+  if (second.pos == first.pos) {
+    // No progress: the first token cannot start a document at all.
+    errors->Add(second, "",
+                "YAML syntax error: unexpected character at column " +
+                    std::to_string(second.column + 1));
+    return false;
+  }
+  std::istringstream lines(text);
+  std::string line;
+  for (int i = 0; i <= second.line; ++i) std::getline(lines, line);
+  if (line.starts_with("---")) {
+    errors->Add(second, "", "expected one YAML document, found a second one");
+  } else {
+    errors->Add(second, "",
+                "YAML syntax error: unexpected text after the end of the "
+                "document");
+  }
+  return false;
+}
+
+void ReadConfig(const YAML::Node& root, ErrorList* errors, Config* c) {
+  if (root.IsNull()) return;  // "---" alone: all defaults
+  if (!root.IsMap()) {
+    errors->Add(root.Mark(), "",
+                "expected a mapping (key: value lines) at the top level");
+    return;
+  }
+  MapReader r(root, "", errors);
+  r.Section("device", [&](MapReader& s) { ReadDevice(s, &c->device); });
+  r.String("state_dir", StringKind::kAbsolutePath, &c->state_dir);
+  r.Enum("log_level", {"error", "warning", "info", "debug"}, &c->log_level);
+  r.Section("engine", [&](MapReader& s) { ReadEngine(s, &c->engine); });
+  r.Section("collectors", [&](MapReader& s) {
+    s.Section("process", [&](MapReader& p) {
+      ReadProcessCollector(p, &c->collectors.process);
+    });
+  });
+  r.Section("detectors", [&](MapReader& s) {
+    s.Section("exec_location", [&](MapReader& d) {
+      ReadExecLocationDetector(d, &c->detectors.exec_location);
+    });
+    s.Section("deleted_executable", [&](MapReader& d) {
+      ReadDeletedExecutableDetector(d, &c->detectors.deleted_executable);
+    });
+  });
+  r.Section("sinks", [&](MapReader& s) {
+    s.Section("jsonl",
+              [&](MapReader& k) { ReadJsonlSink(k, &c->sinks.jsonl); });
+    s.Section("stdout",
+              [&](MapReader& k) { ReadStdoutSink(k, &c->sinks.stdout_sink); });
+  });
+  r.Finish();
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view yaml_text,
+                           std::string_view file_name) {
+  ErrorList errors(file_name);
+  Config config;
+  // yaml-cpp reports everything by exception; none may leave this function.
+  try {
+    std::string text(yaml_text);
+    if (CheckSingleDocument(text, &errors)) {
+      ReadConfig(YAML::Load(text), &errors, &config);
+    }
+  } catch (const YAML::Exception& e) {
+    errors.Add(e.mark, "", "YAML syntax error: " + e.msg);
+  } catch (const std::exception& e) {
+    errors.Add(YAML::Mark::null_mark(), "",
+               std::string("cannot parse: ") + e.what());
+  } catch (...) {
+    errors.Add(YAML::Mark::null_mark(), "", "cannot parse: unknown error");
+  }
+  if (!errors.empty()) return errors.ToStatus();
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  struct Closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  errno = 0;
+  std::unique_ptr<std::FILE, Closer> file(std::fopen(path.c_str(), "rb"));
+  if (!file) return ErrnoStatus("cannot open " + path, errno);
+  std::string text;
+  char buffer[8192];
+  while (true) {
+    size_t n = std::fread(buffer, 1, sizeof(buffer), file.get());
+    text.append(buffer, n);
+    if (text.size() > kMaxConfigFileBytes) {
+      // Not InvalidArgument: that code means "read fine, content invalid".
+      return Status::ResourceExhausted(
+          "cannot read " + path + ": larger than 1 MiB, not a config file");
+    }
+    if (n < sizeof(buffer)) {
+      if (std::ferror(file.get())) {
+        return ErrnoStatus("cannot read " + path, errno);
+      }
+      break;
+    }
+  }
+  return ParseConfig(text, path);
+}
+
+bool ParseDurationMs(std::string_view text, int64_t* out_ms) {
+  uint64_t number = 0;
+  std::string_view unit;
+  if (!SplitNumberAndUnit(text, &number, &unit)) return false;
+  int64_t scale = 0;
+  if (unit.empty() || unit == "s") {
+    scale = kMsPerSecond;
+  } else if (unit == "ms") {
+    scale = 1;
+  } else if (unit == "m") {
+    scale = 60 * kMsPerSecond;
+  } else if (unit == "h") {
+    scale = 3600 * kMsPerSecond;
+  } else if (unit == "d") {
+    scale = 86400 * kMsPerSecond;
+  } else {
+    return false;
+  }
+  if (number >
+      static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / scale)) {
+    return false;
+  }
+  *out_ms = static_cast<int64_t>(number) * scale;
+  return true;
+}
+
+bool ParseByteSize(std::string_view text, uint64_t* out_bytes) {
+  uint64_t number = 0;
+  std::string_view unit;
+  if (!SplitNumberAndUnit(text, &number, &unit)) return false;
+  uint64_t scale = 0;
+  if (unit.empty()) {
+    scale = 1;
+  } else if (unit == "KiB") {
+    scale = 1ull << 10;
+  } else if (unit == "MiB") {
+    scale = 1ull << 20;
+  } else if (unit == "GiB") {
+    scale = 1ull << 30;
+  } else if (unit == "KB") {
+    scale = 1000;
+  } else if (unit == "MB") {
+    scale = 1000 * 1000;
+  } else if (unit == "GB") {
+    scale = 1000 * 1000 * 1000;
+  } else {
+    return false;
+  }
+  if (number > std::numeric_limits<uint64_t>::max() / scale) return false;
+  *out_bytes = number * scale;
+  return true;
+}
+
+}  // namespace picket

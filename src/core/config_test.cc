@@ -1,0 +1,613 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace picket {
+namespace {
+
+// Every field, one "key=value" line each, so that a mismatch shows as a
+// readable diff naming the field.
+std::string Describe(const Config& c) {
+  std::ostringstream out;
+  auto list = [](const std::vector<std::string>& items) {
+    std::string s = "[";
+    for (const std::string& item : items) s += item + ",";
+    return s + "]";
+  };
+  const auto& p = c.collectors.process;
+  const auto& el = c.detectors.exec_location;
+  const auto& de = c.detectors.deleted_executable;
+  const auto& j = c.sinks.jsonl;
+  const auto& so = c.sinks.stdout_sink;
+  out << "device.id=" << c.device.id << "\n"
+      << "device.group=" << c.device.group << "\n"
+      << "state_dir=" << c.state_dir << "\n"
+      << "log_level=" << c.log_level << "\n"
+      << "engine.queue_capacity=" << c.engine.queue_capacity << "\n"
+      << "engine.statistics_interval_ms=" << c.engine.statistics_interval_ms
+      << "\n"
+      << "engine.alert_dedup_window_ms=" << c.engine.alert_dedup_window_ms
+      << "\n"
+      << "process.enabled=" << p.enabled << "\n"
+      << "process.mode=" << p.mode << "\n"
+      << "process.poll_interval_ms=" << p.poll_interval_ms << "\n"
+      << "process.rescan_interval_ms=" << p.rescan_interval_ms << "\n"
+      << "process.report_forks=" << p.report_forks << "\n"
+      << "process.hash_executables=" << p.hash_executables << "\n"
+      << "process.hash_max_bytes=" << p.hash_max_bytes << "\n"
+      << "process.hash_cache_entries=" << p.hash_cache_entries << "\n"
+      << "exec_location.enabled=" << el.enabled << "\n"
+      << "exec_location.paths=" << list(el.paths) << "\n"
+      << "exec_location.tmpfs=" << el.tmpfs << "\n"
+      << "exec_location.world_writable=" << el.world_writable << "\n"
+      << "exec_location.allow=" << list(el.allow) << "\n"
+      << "deleted_executable.enabled=" << de.enabled << "\n"
+      << "deleted_executable.allow=" << list(de.allow) << "\n"
+      << "jsonl.enabled=" << j.enabled << "\n"
+      << "jsonl.path=" << j.path << "\n"
+      << "jsonl.max_bytes=" << j.max_bytes << "\n"
+      << "jsonl.max_files=" << j.max_files << "\n"
+      << "jsonl.alerts_only=" << j.alerts_only << "\n"
+      << "stdout.enabled=" << so.enabled << "\n"
+      << "stdout.show_events=" << so.show_events << "\n";
+  return out.str();
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The error message of parsing `yaml` as "t.yaml"; "" when it parsed.
+std::string Errors(const std::string& yaml) {
+  Result<Config> result = ParseConfig(yaml, "t.yaml");
+  if (result.ok()) return "";
+  EXPECT_EQ(result.status().code(), Status::Code::kInvalidArgument);
+  return result.status().message();
+}
+
+Config ParseOk(const std::string& yaml) {
+  Result<Config> result = ParseConfig(yaml, "t.yaml");
+  EXPECT_TRUE(result.ok()) << result.status().ToString();
+  return result.ok() ? result.value() : Config();
+}
+
+TEST(ConfigTest, EmptyOrCommentOnlyTextGivesDefaults) {
+  const std::string defaults = Describe(Config());
+  for (const char* yaml :
+       {"", "\n\n", "# only a comment\n  # and another\n", "---\n", "~\n"}) {
+    SCOPED_TRACE(yaml);
+    EXPECT_EQ(Describe(ParseOk(yaml)), defaults);
+  }
+}
+
+TEST(ConfigTest, EmptySectionsAndListsKeepDefaultsOrEmpty) {
+  Config config = ParseOk(
+      "engine:\n"
+      "  # queue_capacity: 10\n"
+      "detectors:\n"
+      "  exec_location:\n"
+      "    paths:\n"
+      "      # - /tmp\n");
+  EXPECT_EQ(config.engine.queue_capacity, 4096u);
+  EXPECT_TRUE(config.detectors.exec_location.paths.empty());
+}
+
+TEST(ConfigTest, FullFileSetsEveryField) {
+  Config config = ParseOk(R"(
+device:
+  id: dev-42
+  group: cameras
+state_dir: /data/picket
+log_level: debug
+engine:
+  queue_capacity: 16
+  statistics_interval: 0
+  alert_dedup_window: 10m
+collectors:
+  process:
+    enabled: false
+    mode: poll
+    poll_interval: 250ms
+    rescan_interval: 2h
+    report_forks: yes
+    hash_executables: off
+    hash_max_size: 1GiB
+    hash_cache_entries: 7
+detectors:
+  exec_location:
+    enabled: false
+    paths: [/a, /b/c]
+    tmpfs: false
+    world_writable: FALSE
+    allow:
+      - /opt/updater/
+  deleted_executable:
+    enabled: false
+    allow: [/usr/sbin/]
+sinks:
+  jsonl:
+    enabled: false
+    path: /data/events.jsonl
+    max_size: 64KB
+    max_files: 100
+    alerts_only: true
+  stdout:
+    enabled: true
+    show_events: false
+)");
+  EXPECT_EQ(config.device.id, "dev-42");
+  EXPECT_EQ(config.device.group, "cameras");
+  EXPECT_EQ(config.state_dir, "/data/picket");
+  EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.engine.queue_capacity, 16u);
+  EXPECT_EQ(config.engine.statistics_interval_ms, 0);
+  EXPECT_EQ(config.engine.alert_dedup_window_ms, 600000);
+  const ProcessCollectorConfig& p = config.collectors.process;
+  EXPECT_FALSE(p.enabled);
+  EXPECT_EQ(p.mode, "poll");
+  EXPECT_EQ(p.poll_interval_ms, 250);
+  EXPECT_EQ(p.rescan_interval_ms, 7200000);
+  EXPECT_TRUE(p.report_forks);
+  EXPECT_FALSE(p.hash_executables);
+  EXPECT_EQ(p.hash_max_bytes, 1ull << 30);
+  EXPECT_EQ(p.hash_cache_entries, 7u);
+  const ExecLocationDetectorConfig& el = config.detectors.exec_location;
+  EXPECT_FALSE(el.enabled);
+  EXPECT_EQ(el.paths, (std::vector<std::string>{"/a", "/b/c"}));
+  EXPECT_FALSE(el.tmpfs);
+  EXPECT_FALSE(el.world_writable);
+  EXPECT_EQ(el.allow, (std::vector<std::string>{"/opt/updater/"}));
+  EXPECT_FALSE(config.detectors.deleted_executable.enabled);
+  EXPECT_EQ(config.detectors.deleted_executable.allow,
+            (std::vector<std::string>{"/usr/sbin/"}));
+  const JsonlSinkConfig& j = config.sinks.jsonl;
+  EXPECT_FALSE(j.enabled);
+  EXPECT_EQ(j.path, "/data/events.jsonl");
+  EXPECT_EQ(j.max_bytes, 64000u);
+  EXPECT_EQ(j.max_files, 100u);
+  EXPECT_TRUE(j.alerts_only);
+  EXPECT_TRUE(config.sinks.stdout_sink.enabled);
+  EXPECT_FALSE(config.sinks.stdout_sink.show_events);
+}
+
+TEST(ConfigTest, UnknownKeySuggestsTheClosestKnownKey) {
+  EXPECT_EQ(Errors("log_level: info\nlog_levle: debug\n"),
+            "t.yaml:2: log_levle: unknown key; did you mean \"log_level\"?");
+  EXPECT_EQ(Errors("sinks:\n  jsonl:\n    max_fils: 3\n"),
+            "t.yaml:3: sinks.jsonl.max_fils: unknown key; did you mean "
+            "\"max_files\"?");
+}
+
+TEST(ConfigTest, StructFieldNamesSuggestTheYamlKey) {
+  EXPECT_EQ(Errors("collectors:\n  process:\n    poll_interval_ms: 500\n"),
+            "t.yaml:3: collectors.process.poll_interval_ms: unknown key; did "
+            "you mean \"poll_interval\"?");
+  EXPECT_EQ(Errors("sinks:\n  jsonl:\n    max_bytes: 1MiB\n"),
+            "t.yaml:3: sinks.jsonl.max_bytes: unknown key; did you mean "
+            "\"max_size\"?");
+  EXPECT_EQ(Errors("sinks:\n  stdout_sink: {}\n"),
+            "t.yaml:2: sinks.stdout_sink: unknown key; did you mean "
+            "\"stdout\"?");
+}
+
+TEST(ConfigTest, UnknownKeyWithoutSuggestionListsValidKeys) {
+  EXPECT_EQ(Errors("collectors:\n  network: {}\n"),
+            "t.yaml:2: collectors.network: unknown key; valid keys: process");
+  EXPECT_EQ(Errors("sinks:\n  stdout:\n    colour: true\n"),
+            "t.yaml:3: sinks.stdout.colour: unknown key; valid keys: enabled, "
+            "show_events");
+}
+
+TEST(ConfigTest, DuplicateKeyIsAnError) {
+  EXPECT_EQ(Errors("log_level: info\nstate_dir: /x\nlog_level: debug\n"),
+            "t.yaml:3: log_level: duplicate key (first defined on line 1)");
+}
+
+TEST(ConfigTest, NonStringKeyIsAnError) {
+  EXPECT_EQ(Errors("~: 1\n"), "t.yaml:1: keys must be plain strings");
+  EXPECT_EQ(Errors("engine:\n  ? [a, b]\n  : 1\n"),
+            "t.yaml:2: engine: keys must be plain strings");
+}
+
+TEST(ConfigTest, WrongBoolean) {
+  EXPECT_EQ(Errors("sinks:\n  stdout:\n    enabled: maybe\n"),
+            "t.yaml:3: sinks.stdout.enabled: expected a boolean");
+  EXPECT_EQ(Errors("sinks:\n  stdout:\n    enabled:\n"),
+            "t.yaml:3: sinks.stdout.enabled: expected a boolean");
+  EXPECT_EQ(Errors("sinks:\n  stdout:\n    enabled: [true]\n"),
+            "t.yaml:3: sinks.stdout.enabled: expected a boolean");
+}
+
+TEST(ConfigTest, WrongDuration) {
+  EXPECT_EQ(
+      Errors("engine:\n  alert_dedup_window: 1 hour\n"),
+      "t.yaml:2: engine.alert_dedup_window: expected a duration like 30s");
+  EXPECT_EQ(
+      Errors("engine:\n  alert_dedup_window: -5s\n"),
+      "t.yaml:2: engine.alert_dedup_window: expected a duration like 30s");
+}
+
+TEST(ConfigTest, DurationBelowMinimum) {
+  EXPECT_EQ(Errors("collectors:\n  process:\n    poll_interval: 50ms\n"),
+            "t.yaml:3: collectors.process.poll_interval: expected a duration "
+            "of at least 100ms");
+  EXPECT_EQ(Errors("collectors:\n  process:\n    poll_interval: 0\n"),
+            "t.yaml:3: collectors.process.poll_interval: expected a duration "
+            "of at least 100ms");
+  EXPECT_EQ(Errors("engine:\n  statistics_interval: 500ms\n"),
+            "t.yaml:2: engine.statistics_interval: expected 0 (off) or a "
+            "duration of at least 1s");
+  EXPECT_EQ(ParseOk("collectors:\n  process:\n    poll_interval: 100ms\n"
+                    "    rescan_interval: 0\n")
+                .collectors.process.rescan_interval_ms,
+            0);
+}
+
+TEST(ConfigTest, WrongSize) {
+  EXPECT_EQ(Errors("sinks:\n  jsonl:\n    max_size: 10 MB\n"),
+            "t.yaml:3: sinks.jsonl.max_size: expected a size like 10MiB");
+  EXPECT_EQ(Errors("collectors:\n  process:\n    hash_max_size: -1\n"),
+            "t.yaml:3: collectors.process.hash_max_size: expected a size like "
+            "10MiB");
+  EXPECT_EQ(Errors("sinks:\n  jsonl:\n    max_size: 4095\n"),
+            "t.yaml:3: sinks.jsonl.max_size: expected a size of at least 4KiB");
+  EXPECT_EQ(
+      ParseOk("sinks:\n  jsonl:\n    max_size: 4KiB\n").sinks.jsonl.max_bytes,
+      4096u);
+}
+
+TEST(ConfigTest, IntegerOutOfRangeOrMalformed) {
+  EXPECT_EQ(Errors("engine:\n  queue_capacity: 15\n"),
+            "t.yaml:2: engine.queue_capacity: expected an integer between 16 "
+            "and 1048576");
+  EXPECT_EQ(Errors("engine:\n  queue_capacity: 1048577\n"),
+            "t.yaml:2: engine.queue_capacity: expected an integer between 16 "
+            "and 1048576");
+  EXPECT_EQ(Errors("sinks:\n  jsonl:\n    max_files: 2.5\n"),
+            "t.yaml:3: sinks.jsonl.max_files: expected an integer between 1 "
+            "and 100");
+  EXPECT_EQ(Errors("sinks:\n  jsonl:\n    max_files: 99999999999999999999\n"),
+            "t.yaml:3: sinks.jsonl.max_files: expected an integer between 1 "
+            "and 100");
+  EXPECT_EQ(
+      ParseOk("engine:\n  queue_capacity: 1048576\n").engine.queue_capacity,
+      1048576u);
+}
+
+TEST(ConfigTest, WrongEnum) {
+  EXPECT_EQ(Errors("collectors:\n  process:\n    mode: ebpf\n"),
+            "t.yaml:3: collectors.process.mode: expected one of auto, netlink, "
+            "poll");
+  EXPECT_EQ(Errors("log_level: verbose\n"),
+            "t.yaml:1: log_level: expected one of error, warning, info, debug");
+  EXPECT_EQ(Errors("log_level: INFO\n"),
+            "t.yaml:1: log_level: expected one of error, warning, info, debug");
+}
+
+TEST(ConfigTest, WrongStringsAndPaths) {
+  EXPECT_EQ(Errors("device:\n  id: \"\"\n"),
+            "t.yaml:2: device.id: expected a string");
+  EXPECT_EQ(Errors("device:\n  group: {a: b}\n"),
+            "t.yaml:2: device.group: expected a string");
+  EXPECT_EQ(Errors("state_dir: var/lib/picket\n"),
+            "t.yaml:1: state_dir: expected an absolute path");
+  EXPECT_EQ(Errors("sinks:\n  jsonl:\n    path: \"/var/x\\0y\"\n"),
+            "t.yaml:3: sinks.jsonl.path: must not contain a NUL character");
+}
+
+TEST(ConfigTest, ListItemErrorsNameTheIndexAndItsLine) {
+  EXPECT_EQ(Errors("detectors:\n"
+                   "  exec_location:\n"
+                   "    paths:\n"
+                   "      - /tmp\n"
+                   "      - /var/tmp\n"
+                   "      - dev/shm\n"
+                   "    allow: [/ok, rel]\n"),
+            "t.yaml:6: detectors.exec_location.paths[2]: expected an absolute "
+            "path\n"
+            "t.yaml:7: detectors.exec_location.allow[1]: expected an absolute "
+            "path");
+  EXPECT_EQ(Errors("detectors:\n  deleted_executable:\n    allow: /usr\n"),
+            "t.yaml:3: detectors.deleted_executable.allow: expected a list of "
+            "absolute paths");
+}
+
+TEST(ConfigTest, SectionMustBeAMapping) {
+  EXPECT_EQ(Errors("engine: fast\n"),
+            "t.yaml:1: engine: expected a mapping (key: value lines)");
+  EXPECT_EQ(Errors("sinks:\n  - jsonl\n"),
+            "t.yaml:1: sinks: expected a mapping (key: value lines)");
+}
+
+TEST(ConfigTest, TopLevelMustBeOneMapping) {
+  EXPECT_EQ(Errors("just a string\n"),
+            "t.yaml:1: expected a mapping (key: value lines) at the top level");
+  EXPECT_EQ(Errors("- a\n- b\n"),
+            "t.yaml:1: expected a mapping (key: value lines) at the top level");
+  EXPECT_EQ(Errors("log_level: info\n---\nlog_level: debug\n"),
+            "t.yaml:2: expected one YAML document, found a second one");
+  EXPECT_EQ(Errors("log_level: info\n---\n"),
+            "t.yaml:2: expected one YAML document, found a second one");
+  // YAML::Load would keep the first mapping and drop the second silently.
+  EXPECT_EQ(Errors("{log_level: info}\n{log_level: debug}\n"),
+            "t.yaml:2: YAML syntax error: unexpected text after the end of "
+            "the document");
+}
+
+// yaml-cpp's LoadAll never returns on these; the parser must still answer.
+TEST(ConfigTest, StrayCommaIsASyntaxError) {
+  EXPECT_EQ(Errors(","),
+            "t.yaml:1: YAML syntax error: unexpected character at "
+            "column 1");
+  EXPECT_EQ(Errors("\n  ,log_level: info\n"),
+            "t.yaml:2: YAML syntax error: unexpected character at column 3");
+  EXPECT_EQ(Errors("[a],"),
+            "t.yaml:1: YAML syntax error: unexpected text after the end of "
+            "the document");
+}
+
+TEST(ConfigTest, AllErrorsAreCollectedInLineOrder) {
+  // The unknown key on line 2 is found last by the reader but printed in
+  // file order.
+  EXPECT_EQ(Errors("log_level: loud\n"
+                   "colour: red\n"
+                   "engine:\n"
+                   "  queue_capacity: 1\n"
+                   "  statistics_interval: soon\n"
+                   "sinks:\n"
+                   "  stdout:\n"
+                   "    enabled: 2\n"),
+            "t.yaml:1: log_level: expected one of error, warning, info, debug\n"
+            "t.yaml:2: colour: unknown key; valid keys: device, state_dir, "
+            "log_level, engine, collectors, detectors, sinks\n"
+            "t.yaml:4: engine.queue_capacity: expected an integer between 16 "
+            "and 1048576\n"
+            "t.yaml:5: engine.statistics_interval: expected a duration like "
+            "30s\n"
+            "t.yaml:8: sinks.stdout.enabled: expected a boolean");
+}
+
+TEST(ConfigTest, YamlSyntaxErrorNamesTheLine) {
+  std::string errors = Errors("log_level: info\nengine: [1, 2\n");
+  EXPECT_EQ(errors.rfind("t.yaml:3: YAML syntax error: ", 0), 0u) << errors;
+  errors = Errors("\n\nkey: value\n  bad: indent\n");
+  EXPECT_EQ(errors, "t.yaml:4: YAML syntax error: illegal map value");
+}
+
+TEST(ConfigTest, ControlCharactersInKeysCannotSplitAnErrorLine) {
+  std::string errors = Errors("\"bad\\nkey\": 1\n");
+  EXPECT_EQ(errors.find('\n'), std::string::npos) << errors;
+  EXPECT_EQ(errors.rfind("t.yaml:1: bad?key: unknown key", 0), 0u) << errors;
+}
+
+TEST(ConfigTest, ParseDurationMs) {
+  struct Case {
+    const char* text;
+    int64_t ms;
+  };
+  for (const Case& c : std::vector<Case>{{"250ms", 250},
+                                         {"0", 0},
+                                         {"30", 30000},
+                                         {"30s", 30000},
+                                         {"5m", 300000},
+                                         {"1h", 3600000},
+                                         {"2d", 172800000},
+                                         {"007s", 7000}}) {
+    int64_t ms = -1;
+    EXPECT_TRUE(ParseDurationMs(c.text, &ms)) << c.text;
+    EXPECT_EQ(ms, c.ms) << c.text;
+  }
+  for (const char* bad : {"", "s", "-1s", "+1s", "1.5s", "1 s", "1S", "1sec",
+                          "1h30m", "ms", "1w", " 1s", "9223372036854775808",
+                          "106751991167301d", "99999999999999999999ms"}) {
+    int64_t ms = 42;
+    EXPECT_FALSE(ParseDurationMs(bad, &ms)) << bad;
+    EXPECT_EQ(ms, 42) << "output changed on failure: " << bad;
+  }
+  int64_t ms = 0;
+  EXPECT_TRUE(ParseDurationMs("9223372036854775807ms", &ms));
+  EXPECT_EQ(ms, std::numeric_limits<int64_t>::max());
+}
+
+TEST(ConfigTest, ParseByteSize) {
+  struct Case {
+    const char* text;
+    uint64_t bytes;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"0", 0},
+           {"512", 512},
+           {"64KiB", 64ull << 10},
+           {"10MiB", 10ull << 20},
+           {"1GiB", 1ull << 30},
+           {"10KB", 10000},
+           {"10MB", 10000000},
+           {"1GB", 1000000000},
+           {"18446744073709551615", std::numeric_limits<uint64_t>::max()}}) {
+    uint64_t bytes = 1;
+    EXPECT_TRUE(ParseByteSize(c.text, &bytes)) << c.text;
+    EXPECT_EQ(bytes, c.bytes) << c.text;
+  }
+  for (const char* bad :
+       {"", "KiB", "-1", "-1KiB", "+1", "1.5MiB", "10 MiB", "10mib", "10M",
+        "10K", "10B", "1TiB", "0x10", "10MiBs", "18446744073709551616",
+        "17179869184GiB", "18446744073709552KB"}) {
+    uint64_t bytes = 42;
+    EXPECT_FALSE(ParseByteSize(bad, &bytes)) << bad;
+    EXPECT_EQ(bytes, 42u) << "output changed on failure: " << bad;
+  }
+}
+
+TEST(ConfigTest, LoadConfigFileNamesAMissingPath) {
+  const std::string path = ::testing::TempDir() + "/no/such/picket.yaml";
+  Result<Config> result = LoadConfigFile(path);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(result.status().message().find(path), std::string::npos)
+      << result.status().message();
+}
+
+TEST(ConfigTest, LoadConfigFileUsesThePathInErrorLines) {
+  const std::string path = ::testing::TempDir() + "/config_test_bad.yaml";
+  {
+    std::ofstream out(path);
+    out << "log_level: info\nengine:\n  queue_capacity: many\n";
+  }
+  Result<Config> result = LoadConfigFile(path);
+  std::remove(path.c_str());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(result.status().message(),
+            path +
+                ":3: engine.queue_capacity: expected an integer between 16 "
+                "and 1048576");
+}
+
+// check-config tells "unreadable" (exit 1) from "invalid" (exit 2) by the
+// code, so reading failures must never look like InvalidArgument.
+TEST(ConfigTest, LoadConfigFileReadFailuresAreNotInvalidArgument) {
+  Result<Config> directory = LoadConfigFile(::testing::TempDir());
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.status().code(), Status::Code::kInvalidArgument);
+
+  const std::string path = ::testing::TempDir() + "/config_test_huge.yaml";
+  {
+    std::ofstream out(path);
+    out << "# " << std::string(2 << 20, 'x') << "\n";
+  }
+  Result<Config> huge = LoadConfigFile(path);
+  std::remove(path.c_str());
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), Status::Code::kResourceExhausted);
+  EXPECT_NE(huge.status().message().find(path), std::string::npos);
+}
+
+TEST(ConfigTest, ShippedConfigEqualsTheBuiltInDefaults) {
+  // config/picket.yaml documents the defaults; it deliberately differs in
+  // nothing, so an operator deleting a line never changes behaviour.
+  Result<Config> shipped =
+      LoadConfigFile(PICKET_SOURCE_DIR "/config/picket.yaml");
+  ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
+  EXPECT_EQ(Describe(*shipped), Describe(Config()));
+}
+
+TEST(ConfigTest, ShippedConfigSpellsOutEveryKey) {
+  // Equality with the defaults would also hold for an empty file, but the
+  // shipped file is the operator's reference: every key must be written out.
+  const std::string text = ReadFile(PICKET_SOURCE_DIR "/config/picket.yaml");
+  // Lines whose first non-blank text is `key` (comments start with '#').
+  auto count = [&text](const std::string& key) {
+    std::istringstream lines(text);
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+      size_t start = line.find_first_not_of(' ');
+      if (start != std::string::npos &&
+          line.compare(start, key.size(), key) == 0) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  for (const char* key : {"device:",
+                          "id:",
+                          "group:",
+                          "state_dir:",
+                          "log_level:",
+                          "engine:",
+                          "queue_capacity:",
+                          "statistics_interval:",
+                          "alert_dedup_window:",
+                          "collectors:",
+                          "process:",
+                          "mode:",
+                          "poll_interval:",
+                          "rescan_interval:",
+                          "report_forks:",
+                          "hash_executables:",
+                          "hash_max_size:",
+                          "hash_cache_entries:",
+                          "detectors:",
+                          "exec_location:",
+                          "paths:",
+                          "tmpfs:",
+                          "world_writable:",
+                          "deleted_executable:",
+                          "sinks:",
+                          "jsonl:",
+                          "path:",
+                          "max_size:",
+                          "max_files:",
+                          "alerts_only:",
+                          "stdout:",
+                          "show_events:"}) {
+    EXPECT_EQ(count(key), 1) << key;
+  }
+  EXPECT_EQ(count("enabled:"), 5);  // process, 2 detectors, 2 sinks
+  EXPECT_EQ(count("allow:"), 2);    // both detectors
+}
+
+// Every ```yaml block of docs/configuration.md must parse, except the one
+// marked as an invalid example, whose errors must be exactly the next ```text
+// block.
+TEST(ConfigTest, DocumentationExamplesAreAccurate) {
+  std::istringstream doc(ReadFile(PICKET_SOURCE_DIR "/docs/configuration.md"));
+  ASSERT_TRUE(doc.str().size() > 0);
+  std::string line;
+  std::string block;
+  std::string fence;  // "" outside a block
+  bool next_yaml_invalid = false;
+  bool expecting_errors_block = false;
+  std::string invalid_yaml;
+  int yaml_blocks = 0;
+  int checked_error_blocks = 0;
+  while (std::getline(doc, line)) {
+    if (fence.empty()) {
+      if (line.rfind("<!-- invalid example", 0) == 0) next_yaml_invalid = true;
+      if (line.rfind("```", 0) == 0) {
+        fence = line.substr(3);
+        block.clear();
+      }
+      continue;
+    }
+    if (line != "```") {
+      block += line + "\n";
+      continue;
+    }
+    if (fence == "yaml") {
+      ++yaml_blocks;
+      Result<Config> result = ParseConfig(block, "/etc/picket/picket.yaml");
+      if (next_yaml_invalid) {
+        EXPECT_FALSE(result.ok()) << block;
+        invalid_yaml = block;
+        expecting_errors_block = true;
+        next_yaml_invalid = false;
+      } else {
+        EXPECT_TRUE(result.ok()) << block << result.status().ToString();
+      }
+    } else if (fence == "text" && expecting_errors_block) {
+      Result<Config> result =
+          ParseConfig(invalid_yaml, "/etc/picket/picket.yaml");
+      EXPECT_EQ(result.status().message() + "\n", block);
+      expecting_errors_block = false;
+      ++checked_error_blocks;
+    }
+    fence.clear();
+  }
+  EXPECT_GE(yaml_blocks, 3);
+  EXPECT_EQ(checked_error_blocks, 1);
+}
+
+}  // namespace
+}  // namespace picket

@@ -1,0 +1,72 @@
+#include "picket/event.h"
+
+#include <array>
+
+namespace picket {
+
+namespace {
+
+constexpr std::array<std::pair<EventType, std::string_view>, 8> kTypeNames = {{
+    {EventType::kProcessSnapshot, "process.snapshot"},
+    {EventType::kProcessFork, "process.fork"},
+    {EventType::kProcessExec, "process.exec"},
+    {EventType::kProcessExit, "process.exit"},
+    {EventType::kProcessChanged, "process.changed"},
+    {EventType::kAlert, "alert"},
+    {EventType::kAgentStatus, "agent.status"},
+    {EventType::kStatistics, "agent.statistics"},
+}};
+
+constexpr std::array<std::string_view, 3> kPriorityNames = {"low", "medium",
+                                                            "high"};
+constexpr std::array<std::string_view, 5> kSeverityNames = {
+    "info", "low", "medium", "high", "critical"};
+
+}  // namespace
+
+std::string_view EventTypeName(EventType type) {
+  for (const auto& [t, name] : kTypeNames) {
+    if (t == type) return name;
+  }
+  return "unknown";
+}
+
+std::string_view PriorityName(Priority priority) {
+  return kPriorityNames[static_cast<size_t>(priority)];
+}
+
+std::string_view SeverityName(Severity severity) {
+  return kSeverityNames[static_cast<size_t>(severity)];
+}
+
+bool ParseEventType(std::string_view name, EventType* out) {
+  for (const auto& [t, n] : kTypeNames) {
+    if (n == name) {
+      *out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ParsePriority(std::string_view name, Priority* out) {
+  for (size_t i = 0; i < kPriorityNames.size(); ++i) {
+    if (kPriorityNames[i] == name) {
+      *out = static_cast<Priority>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ParseSeverity(std::string_view name, Severity* out) {
+  for (size_t i = 0; i < kSeverityNames.size(); ++i) {
+    if (kSeverityNames[i] == name) {
+      *out = static_cast<Severity>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace picket

@@ -1,0 +1,140 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <thread>
+
+#include "engine/event_loop.h"
+#include "engine/worker.h"
+
+namespace picket {
+namespace {
+
+std::unique_ptr<EventLoop> NewLoop() {
+  auto loop = EventLoop::Create();
+  EXPECT_TRUE(loop.ok());
+  return std::move(loop.value());
+}
+
+TEST(EventLoopTest, TimersFireInDueOrderAndPeriodicRepeats) {
+  auto loop = NewLoop();
+  std::vector<std::string> order;
+  int ticks = 0;
+  loop->AddTimer(30, 0, [&] { order.push_back("b"); });
+  loop->AddTimer(10, 0, [&] { order.push_back("a"); });
+  auto periodic = loop->AddTimer(5, 5, [&] { ++ticks; });
+  loop->AddTimer(60, 0, [&] {
+    loop->CancelTimer(periodic);
+    loop->Stop();
+  });
+  ASSERT_TRUE(loop->Run().ok());
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b"}));
+  EXPECT_GE(ticks, 3);
+}
+
+TEST(EventLoopTest, CancelledTimerNeverFires) {
+  auto loop = NewLoop();
+  bool fired = false;
+  auto id = loop->AddTimer(10, 0, [&] { fired = true; });
+  loop->CancelTimer(id);
+  loop->AddTimer(30, 0, [&] { loop->Stop(); });
+  ASSERT_TRUE(loop->Run().ok());
+  EXPECT_FALSE(fired);
+}
+
+TEST(EventLoopTest, FdCallbackAndAfterHook) {
+  auto loop = NewLoop();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  std::string got;
+  int after = 0;
+  ASSERT_TRUE(loop->AddFd(fds[0],
+                          [&] {
+                            char buf[16];
+                            ssize_t n = read(fds[0], buf, sizeof buf);
+                            got.append(buf, n > 0 ? n : 0);
+                            loop->RemoveFd(fds[0]);
+                            loop->Stop();
+                          })
+                  .ok());
+  loop->AddAfterHook([&] { ++after; });
+  ASSERT_EQ(write(fds[1], "hi", 2), 2);
+  ASSERT_TRUE(loop->Run().ok());
+  EXPECT_EQ(got, "hi");
+  EXPECT_GE(after, 1);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+TEST(EventLoopTest, SignalsArriveThroughTheLoop) {
+  auto loop = NewLoop();
+  int got = 0;
+  ASSERT_TRUE(loop->HandleSignals({SIGUSR2},
+                                  [&](int s) {
+                                    got = s;
+                                    loop->Stop();
+                                  })
+                  .ok());
+  loop->AddTimer(5, 0, [] { kill(getpid(), SIGUSR2); });
+  ASSERT_TRUE(loop->Run().ok());
+  EXPECT_EQ(got, SIGUSR2);
+}
+
+TEST(EventLoopTest, WakeFromAnotherThreadRunsAfterHooks) {
+  auto loop = NewLoop();
+  std::atomic<bool> flag{false};
+  loop->AddAfterHook([&] {
+    if (flag) loop->Stop();
+  });
+  std::thread t([&] {
+    usleep(20000);
+    flag = true;
+    loop->Wake();
+  });
+  ASSERT_TRUE(loop->Run().ok());
+  t.join();
+  EXPECT_TRUE(flag);
+}
+
+TEST(WorkerTest, JobOnOtherThreadDoneOnLoopThread) {
+  auto loop = NewLoop();
+  auto worker = Worker::Create(*loop, 2);
+  ASSERT_TRUE(worker.ok());
+  std::thread::id loop_thread = std::this_thread::get_id();
+  std::thread::id job_thread, done_thread;
+  int result = 0;
+  ASSERT_TRUE((*worker)->Post(
+      [&] {
+        job_thread = std::this_thread::get_id();
+        result = 42;
+      },
+      [&] {
+        done_thread = std::this_thread::get_id();
+        loop->Stop();
+      }));
+  ASSERT_TRUE(loop->Run().ok());
+  EXPECT_EQ(result, 42);
+  EXPECT_NE(job_thread, loop_thread);
+  EXPECT_EQ(done_thread, loop_thread);
+}
+
+TEST(WorkerTest, BoundedQueueRefusesWhenFull) {
+  auto loop = NewLoop();
+  auto worker = Worker::Create(*loop, 1);
+  ASSERT_TRUE(worker.ok());
+  std::atomic<bool> release{false};
+  std::atomic<bool> started{false};
+  ASSERT_TRUE((*worker)->Post(
+      [&] {
+        started = true;
+        while (!release) usleep(1000);
+      },
+      nullptr));
+  while (!started) usleep(1000);
+  EXPECT_TRUE((*worker)->Post([] {}, nullptr));   // waits in the queue
+  EXPECT_FALSE((*worker)->Post([] {}, nullptr));  // over capacity
+  release = true;
+}
+
+}  // namespace
+}  // namespace picket

@@ -1,0 +1,128 @@
+#include "engine/pipeline.h"
+
+#include <utility>
+
+namespace picket {
+
+Alert MakeAlert(const Event& evidence, std::string type_id, Severity severity,
+                std::string title, std::string description,
+                std::string remediation, std::string dedup_key) {
+  Alert alert;
+  alert.type_id = std::move(type_id);
+  alert.severity = severity;
+  alert.title = std::move(title);
+  alert.description = std::move(description);
+  alert.remediation = std::move(remediation);
+  alert.dedup_key = std::move(dedup_key);
+  alert.evidence = std::make_shared<const Event>(evidence);
+  return alert;
+}
+
+Pipeline::Pipeline(PipelineOptions options, const Clock* clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      queue_(options_.queue_capacity) {}
+
+void Pipeline::AddDetector(std::unique_ptr<Detector> detector) {
+  detectors_.push_back(std::move(detector));
+}
+
+void Pipeline::AddSink(std::unique_ptr<Sink> sink) {
+  sinks_.push_back(std::move(sink));
+}
+
+void Pipeline::ClearDetectorsAndSinks() {
+  for (auto& sink : sinks_) sink->Flush();
+  sinks_.clear();
+  detectors_.clear();
+}
+
+bool Pipeline::Submit(Event event) { return queue_.Push(std::move(event)); }
+
+void Pipeline::Drain() {
+  bool any = false;
+  while (auto event = queue_.Pop()) {
+    Process(*event);
+    any = true;
+  }
+  if (any) {
+    for (auto& sink : sinks_) sink->Flush();
+  }
+}
+
+void Pipeline::Process(Event& event) {
+  event.device_id = options_.device_id;
+  event.id = options_.run_id + "-" + std::to_string(next_seq_++);
+  ++processed_;
+  for (auto& detector : detectors_) {
+    current_detector_ = detector.get();
+    detector->OnEvent(event, *this);
+  }
+  current_detector_ = nullptr;
+  for (auto& sink : sinks_) sink->Write(event);
+  if (pending_alerts_.empty()) return;
+
+  std::vector<Alert> alerts;
+  alerts.swap(pending_alerts_);
+  for (Alert& alert : alerts) {
+    if (IsRepeat(alert)) {
+      ++alerts_suppressed_;
+      continue;
+    }
+    ++alerts_;
+    Event out;
+    out.device_id = options_.device_id;
+    out.id = options_.run_id + "-" + std::to_string(next_seq_++);
+    out.time_ns = clock_->RealtimeNs();
+    out.type = EventType::kAlert;
+    out.priority = Priority::kHigh;
+    out.payload = std::move(alert);
+    for (auto& sink : sinks_) sink->Write(out);
+  }
+}
+
+void Pipeline::Emit(Alert alert) {
+  if (alert.detector.empty() && current_detector_ != nullptr) {
+    alert.detector = current_detector_->name();
+  }
+  pending_alerts_.push_back(std::move(alert));
+}
+
+bool Pipeline::IsRepeat(const Alert& alert) {
+  if (options_.dedup_window_ms <= 0) return false;
+  int64_t now = clock_->MonotonicMs();
+  std::string key = alert.type_id + '\n' + alert.dedup_key;
+  auto it = last_alert_ms_.find(key);
+  if (it != last_alert_ms_.end()) {
+    if (now - it->second < options_.dedup_window_ms) return true;
+    it->second = now;
+    return false;
+  }
+  if (last_alert_ms_.size() >= options_.dedup_max_entries) {
+    // Forget expired keys; if all are fresh, stay bounded by not remembering
+    // this one (an extra alert is better than unbounded memory).
+    std::erase_if(last_alert_ms_, [&](const auto& kv) {
+      return now - kv.second >= options_.dedup_window_ms;
+    });
+    if (last_alert_ms_.size() >= options_.dedup_max_entries) return false;
+  }
+  last_alert_ms_.emplace(std::move(key), now);
+  return false;
+}
+
+std::vector<ComponentStats> Pipeline::Stats() const {
+  std::vector<ComponentStats> out;
+  ComponentStats engine;
+  engine.name = "engine";
+  engine.counters = {
+      {"queued", queue_.pushed()}, {"dropped", queue_.dropped()},
+      {"processed", processed_},   {"queue_high_water", queue_.high_water()},
+      {"alerts", alerts_},         {"alerts_suppressed", alerts_suppressed_},
+  };
+  out.push_back(std::move(engine));
+  for (const auto& d : detectors_) out.push_back(d->Stats());
+  for (const auto& s : sinks_) out.push_back(s->Stats());
+  return out;
+}
+
+}  // namespace picket

@@ -1,0 +1,88 @@
+// Pipeline: the engine between collectors and sinks.
+//
+// Collectors Submit() events into a bounded queue (drops are counted, never
+// blocking the collector). Drain(), called by the event loop at the end of
+// every iteration, stamps each event with the device id and a unique event
+// id, runs every detector on it, writes it to every sink, then handles the
+// alerts the detectors raised: repeats of the same (type id, dedup key) within
+// the dedup window are suppressed and counted, the rest get their own
+// envelope and go to the sinks right after their evidence. Single-threaded:
+// all methods run on the event-loop thread.
+#ifndef PICKET_ENGINE_PIPELINE_H_
+#define PICKET_ENGINE_PIPELINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "engine/bounded_queue.h"
+#include "picket/detector.h"
+#include "picket/event.h"
+#include "sinks/sink.h"
+
+namespace picket {
+
+// What collectors see of the pipeline.
+class EventSubmitter {
+ public:
+  virtual ~EventSubmitter() = default;
+  // Queues `event`; returns false when the queue is full and it was dropped.
+  virtual bool Submit(Event event) = 0;
+};
+
+struct PipelineOptions {
+  std::string device_id;
+  // Prefix of every event id of this run; random per start so ids never
+  // repeat across restarts.
+  std::string run_id;
+  size_t queue_capacity = 4096;
+  int64_t dedup_window_ms = 3600000;
+  size_t dedup_max_entries = 4096;  // bound on remembered alert keys
+};
+
+class Pipeline final : public EventSubmitter, private AlertEmitter {
+ public:
+  // `clock` must outlive the pipeline.
+  Pipeline(PipelineOptions options, const Clock* clock);
+
+  void AddDetector(std::unique_ptr<Detector> detector);
+  void AddSink(std::unique_ptr<Sink> sink);
+  // Drops every detector and sink (after flushing the sinks), for reload.
+  void ClearDetectorsAndSinks();
+
+  bool Submit(Event event) override;
+
+  // Processes every queued event, then flushes the sinks.
+  void Drain();
+
+  // Engine counters followed by each detector's and sink's counters.
+  std::vector<ComponentStats> Stats() const;
+
+  const std::string& device_id() const { return options_.device_id; }
+  size_t queued() const { return queue_.size(); }
+
+ private:
+  void Emit(Alert alert) override;
+  void Process(Event& event);
+  bool IsRepeat(const Alert& alert);
+
+  PipelineOptions options_;
+  const Clock* clock_;
+  BoundedQueue<Event> queue_;
+  std::vector<std::unique_ptr<Detector>> detectors_;
+  std::vector<std::unique_ptr<Sink>> sinks_;
+  std::vector<Alert> pending_alerts_;
+  Detector* current_detector_ = nullptr;  // the one in OnEvent(), if any
+  std::unordered_map<std::string, int64_t> last_alert_ms_;
+  uint64_t next_seq_ = 1;
+  uint64_t processed_ = 0;
+  uint64_t alerts_ = 0;
+  uint64_t alerts_suppressed_ = 0;
+};
+
+}  // namespace picket
+
+#endif  // PICKET_ENGINE_PIPELINE_H_
