@@ -22,7 +22,7 @@ namespace picket {
 inline constexpr char kDefaultConfigPath[] = "/etc/picket/picket.yaml";
 
 struct DeviceConfig {
-  // Device id used in every event. "auto": /etc/machine-id, else hostname.
+  // Device id used in every event. "auto": see ResolveDeviceId().
   std::string id = "auto";
   std::string group = "default";  // security group (baselines)
 };

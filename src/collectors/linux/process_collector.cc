@@ -77,7 +77,19 @@ Status ProcessCollector::Start(EventLoop& loop, EventSubmitter& out) {
     mode_ = "netlink";
     PICKET_RETURN_IF_ERROR(
         loop.AddFd(connector_->fd(), [this] { OnReadable(); }));
-    EmitStatus("mode", "netlink proc connector (real time)");
+    std::string exec_files;
+    auto watch = ExecWatch::Open(ReadMounts());
+    if (watch.ok()) {
+      exec_watch_ = std::move(watch.value());
+      PICKET_RETURN_IF_ERROR(loop.AddFd(
+          exec_watch_->fd(), [this] { exec_watch_->Drain(loop_->NowMs()); }));
+      exec_files = "executed files pinned by fanotify on " +
+                   std::to_string(exec_watch_->marked()) + " file systems";
+    } else {
+      exec_files = "fanotify unavailable (" + watch.status().message() +
+                   "): programs exiting within ~1 ms may be partial";
+    }
+    EmitStatus("mode", "netlink proc connector (real time); " + exec_files);
   } else {
     mode_ = "poll";
     EmitStatus("mode", "polling /proc every " +
@@ -100,9 +112,11 @@ Status ProcessCollector::Start(EventLoop& loop, EventSubmitter& out) {
                                     config_.poll_interval_ms,
                                     [this] { Scan(ScanKind::kPoll); }));
   }
-  if (worker_) {
-    timers_.push_back(
-        loop.AddTimer(500, 500, [this] { ReleasePending(false); }));
+  if (worker_ || exec_watch_) {
+    timers_.push_back(loop.AddTimer(500, 500, [this] {
+      ReleasePending(false);
+      if (exec_watch_) exec_watch_->Expire(loop_->NowMs(), kHashWaitMs);
+    }));
   }
   return Status::Ok();
 }
@@ -114,6 +128,10 @@ void ProcessCollector::Stop() {
   if (connector_) {
     loop_->RemoveFd(connector_->fd());
     connector_.reset();
+  }
+  if (exec_watch_) {
+    loop_->RemoveFd(exec_watch_->fd());
+    exec_watch_.reset();
   }
   worker_.reset();
   // Whatever waited for a hash is delivered without it.
@@ -175,17 +193,41 @@ void ProcessCollector::OnConnectorEvent(const ProcConnEvent& ev) {
       // readable (for its path and hash) even if the process is gone by the
       // time /proc is read.
       int exe_fd = OpenExe(ev.tgid);
+      std::optional<ExecWatch::ExecFile> executed;
+      if (exec_watch_) {
+        exec_watch_->Drain(loop_->NowMs());
+        executed = exec_watch_->Take(ev.tgid);
+      }
+      if (executed && executed->fd >= 0) {
+        if (exe_fd < 0) {
+          exe_fd = executed->fd;
+        } else {
+          close(executed->fd);
+        }
+        executed->fd = -1;
+      }
       auto info = reader_.Read(ev.tgid);
       ProcessInfo p;
       if (info.ok()) {
         p = std::move(info.value());
       } else {
+        // Gone before /proc could be read: the fork told us the parent and
+        // the credentials it inherited.
         p.pid = ev.tgid;
         auto it = table_.find(ev.tgid);
-        if (it != table_.end()) p.ppid = it->second.ppid;
+        if (it != table_.end()) {
+          p.ppid = it->second.ppid;
+          p.uid = it->second.uid;
+          p.user = it->second.user;
+        }
         p.partial = true;
       }
       if (p.exe.empty() && exe_fd >= 0) FillExeFromFd(exe_fd, &p);
+      if (p.exe.empty() && executed && !executed->path.empty()) {
+        procfs::ExeLink link = procfs::ParseExeLink(executed->path);
+        p.exe = std::move(link.path);
+        p.exe_deleted = link.deleted;
+      }
       if (p.partial) ++enrich_partial_;
       Remember(p, true);
       EmitProcess(EventType::kProcessExec, std::move(p), "netlink", 0, "",
@@ -300,6 +342,20 @@ ProcessInfo ProcessCollector::FromKnown(int32_t pid, const Known& k) const {
   p.exe_deleted = k.exe_deleted;
   p.start_time_ns = k.start_time_ns;
   return p;
+}
+
+std::vector<procfs::MountEntry> ProcessCollector::ReadMounts() const {
+  std::string path = root_ + "/proc/self/mountinfo";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string text;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0 && text.size() < (1 << 20)) {
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return procfs::ParseMountinfo(text);
 }
 
 int ProcessCollector::OpenExe(int32_t pid) const {
@@ -474,6 +530,8 @@ ComponentStats ProcessCollector::Stats() const {
            {"hash_cache_hits", hash_cache_hits_},
            {"hash_failures", hash_failures_},
            {"hash_skipped", hash_skipped_},
+           {"exec_watch_events", exec_watch_ ? exec_watch_->events() : 0},
+           {"exec_watch_overflows", exec_watch_ ? exec_watch_->overflows() : 0},
            {"tracked_processes", table_.size()}}};
 }
 

@@ -9,6 +9,8 @@
 //  - poll: when the connector cannot be opened (not root, in a container,
 //    kernel without CONFIG_PROC_EVENTS) or mode is "poll", /proc is scanned
 //    every poll_interval; processes shorter-lived than that are not seen.
+// With netlink, fanotify (ExecWatch) also pins each executed file, so even a
+// process that exits before /proc can be read has its exe path and hash.
 // At start every running process is reported once as process.snapshot.
 // The SHA-256 of each executable is computed on a worker thread from an fd
 // opened at exec time (so a deleted or replaced file still hashes to what
@@ -25,6 +27,7 @@
 #include <unordered_map>
 
 #include "collectors/collector.h"
+#include "collectors/linux/exec_watch.h"
 #include "collectors/linux/proc_connector.h"
 #include "collectors/linux/proc_reader.h"
 #include "core/clock.h"
@@ -81,6 +84,7 @@ class ProcessCollector final : public Collector {
                    int32_t exit_code = 0, std::string change = "",
                    int exe_fd = -1);
   int OpenExe(int32_t pid) const;
+  std::vector<procfs::MountEntry> ReadMounts() const;
   // Fills exe, exe_deleted, exe_dev and exe_inode from an open exe fd.
   void FillExeFromFd(int fd, ProcessInfo* p) const;
   void Remember(const ProcessInfo& info, bool reported);
@@ -103,6 +107,7 @@ class ProcessCollector final : public Collector {
   EventSubmitter* out_ = nullptr;
   std::string mode_;
   std::unique_ptr<ProcConnector> connector_;
+  std::unique_ptr<ExecWatch> exec_watch_;
   std::unique_ptr<Worker> worker_;
   std::vector<EventLoop::TimerId> timers_;
   std::unordered_map<int32_t, Known> table_;

@@ -1,5 +1,6 @@
 // Worker on a std::thread; completions are handed back through an eventfd
 // watched by the event loop.
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -61,6 +62,10 @@ class ThreadWorker final : public Worker {
   };
 
   void ThreadMain() {
+    // Background work must never delay the event loop: SCHED_IDLE runs this
+    // thread only when a CPU has nothing else to do.
+    sched_param param{};
+    sched_setscheduler(0, SCHED_IDLE, &param);
     for (;;) {
       Item item;
       {
