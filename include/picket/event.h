@@ -23,14 +23,22 @@ namespace picket {
 inline constexpr int kEventSchemaVersion = 1;
 
 enum class EventType : uint8_t {
-  kProcessSnapshot,  // process found running (at start or after a rescan)
-  kProcessFork,      // new process created by fork/clone (off by default)
-  kProcessExec,      // process executed a new program
-  kProcessExit,      // process ended
-  kProcessChanged,   // running process changed state (e.g. exe deleted)
-  kAlert,            // a detector's finding
-  kAgentStatus,      // agent lifecycle and collector mode changes
-  kStatistics,       // periodic counters
+  kProcessSnapshot,    // process found running (at start or after a rescan)
+  kProcessFork,        // new process created by fork/clone (off by default)
+  kProcessExec,        // process executed a new program
+  kProcessExit,        // process ended
+  kProcessChanged,     // running process changed state (e.g. exe deleted)
+  kAlert,              // a detector's finding
+  kAgentStatus,        // agent lifecycle and collector mode changes
+  kStatistics,         // periodic counters
+  kNetworkConnection,  // aggregated traffic of one flow over an interval
+  kNetworkListen,      // a socket listening (TCP) or bound (UDP)
+  kNetworkDns,         // a DNS answer seen on the wire
+  kLoginSuccess,       // an authentication that succeeded
+  kLoginFailure,       // an authentication that failed
+  kLogout,             // a session that ended
+  kPostureResult,      // one posture check's result ("recommendation")
+  kPostureSummary,     // a posture scan's score and counts
 };
 
 // Delivery priority: sinks that batch (MQTT) send high first.
@@ -81,6 +89,92 @@ struct ProcessEvent {
   std::string source;      // "netlink", "poll", "snapshot", "rescan"
 };
 
+// Payload of kNetworkConnection and kNetworkListen events. A connection event
+// aggregates every packet/connection of one flow key (protocol, local and
+// remote address and port, direction) seen during one reporting interval.
+struct NetworkEvent {
+  std::string protocol;        // "tcp", "udp", "icmp", "icmpv6"
+  std::string direction;       // "outbound", "inbound", "listen", "unknown"
+  std::string local_address;   // textual IPv4 or IPv6 address
+  uint16_t local_port = 0;     // ICMP: 0
+  std::string remote_address;  // empty for listen
+  uint16_t remote_port = 0;    // ICMP: 0
+  uint8_t icmp_type = 0;       // ICMP/ICMPv6 only
+  uint8_t icmp_code = 0;
+  std::string remote_name;  // DNS name the remote address was resolved from
+  std::string state;        // TCP state from the kernel ("established", ...)
+  // The owning process; pid 0 when unknown (socket gone, or seen on the wire
+  // only).
+  int32_t pid = 0;
+  uint32_t uid = 0;
+  std::string exe;
+  uint64_t count = 0;  // connections (TCP) or packets (UDP, ICMP) aggregated
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  int64_t first_seen_ns = 0;
+  int64_t last_seen_ns = 0;
+  std::string source;  // "sock_diag", "pcap", "replay", "procfs"
+};
+
+// Payload of kNetworkDns events: one answer as seen on the wire.
+struct DnsEvent {
+  std::string query;  // the question name, lowercase, no trailing dot
+  std::string qtype;  // "A", "AAAA", "CNAME", ... or the number
+  std::string rcode;  // "NOERROR", "NXDOMAIN", ...
+  std::vector<std::string> addresses;  // A/AAAA answers, textual
+  std::vector<std::string> cnames;     // CNAME chain, in order
+  uint32_t ttl = 0;                    // smallest answer TTL
+  std::string server;                  // the resolver that answered
+  std::string client;                  // the local address that asked
+  std::string source;                  // "pcap", "replay"
+};
+
+// Payload of kLoginSuccess, kLoginFailure and kLogout events.
+struct LoginEvent {
+  std::string service;  // "sshd", "dropbear", "login", "telnet", "su", "sudo"
+  std::string user;     // the account logged into (or tried)
+  std::string by_user;  // su/sudo: who asked
+  std::string source_address;  // remote address; empty when local
+  uint16_t source_port = 0;
+  std::string method;  // "password", "publickey", "keyboard-interactive", ...
+  std::string tty;
+  int32_t pid = 0;  // of the service process that logged the line
+  // For failures: "bad_password", "invalid_user", "preauth_disconnect",
+  // "key_refused", "max_attempts", "no_shell", "other".
+  std::string reason;
+  std::string origin;  // "journal", "syslog:/var/log/auth.log", "wtmp", ...
+  int64_t log_time_ns = 0;  // the timestamp the log itself carries
+  std::string message;      // the original log message, truncated to 512
+};
+
+// Payload of kPostureResult events: the result of one check, reported when
+// it first becomes known and whenever it changes.
+struct PostureResult {
+  std::string policy;    // policy id
+  std::string check_id;  // stable check id
+  std::string title;
+  std::string result;    // "pass", "fail", "not_applicable", "error"
+  std::string previous;  // the result it changed from; empty when first
+  Severity severity = Severity::kMedium;
+  std::string description;
+  std::string rationale;
+  std::string remediation;
+  std::vector<std::string> references;  // CIS section numbers, URLs
+  std::vector<std::string> evidence;    // what decided the result
+  std::string reason;                   // for "error": why
+};
+
+// Payload of kPostureSummary events.
+struct PostureSummary {
+  std::string policy;
+  uint32_t score = 0;  // 0..100, weighted by severity
+  uint32_t passed = 0;
+  uint32_t failed = 0;
+  uint32_t not_applicable = 0;
+  uint32_t errors = 0;
+  int64_t duration_ms = 0;
+};
+
 struct Event;
 
 // Payload of kAlert events. `type_id` is stable across releases and is what
@@ -93,6 +187,9 @@ struct Alert {
   std::string remediation;
   std::string detector;   // name of the detector that raised it
   std::string dedup_key;  // same type_id + key within the window = repeat
+  // Structured facts for machines (indicator, feed, category, source,
+  // attempts, window_s, ...), in a stable order.
+  std::vector<std::pair<std::string, std::string>> details;
   std::shared_ptr<const Event> evidence;  // the event that triggered it
 };
 
@@ -115,7 +212,9 @@ struct Statistics {
   std::vector<ComponentStats> components;
 };
 
-using Payload = std::variant<ProcessEvent, Alert, AgentStatus, Statistics>;
+using Payload =
+    std::variant<ProcessEvent, Alert, AgentStatus, Statistics, NetworkEvent,
+                 DnsEvent, LoginEvent, PostureResult, PostureSummary>;
 
 struct Event {
   std::string device_id;  // set by the pipeline

@@ -125,7 +125,10 @@ Status Agent::StartParts() {
     }
     pipeline_->AddSink(std::move(sink));
   }
-  for (auto& detector : BuildDetectors(config_)) {
+  StartIntel();
+  DetectorContext dctx;
+  dctx.intel = &intel_provider_;
+  for (auto& detector : BuildDetectors(config_, dctx)) {
     pipeline_->AddDetector(std::move(detector));
   }
   BuildContext ctx;
@@ -144,10 +147,57 @@ Status Agent::StartParts() {
   return Status::Ok();
 }
 
+void Agent::StartIntel() {
+  if (!config_.detectors.intel.enabled) return;
+  intel_ = std::make_unique<IntelHandle>(config_.intel.path);
+  intel_provider_ = HandleIntelProvider(intel_.get());
+  Status st = intel_->Load();
+  if (st.ok()) {
+    const IntelStore& store = intel_->Current()->store();
+    uint64_t total = 0;
+    for (int k = 0; k < kIndicatorKindCount; ++k) {
+      total += store.count(static_cast<IndicatorKind>(k));
+    }
+    SubmitStatus("intel", "loaded " + config_.intel.path + ": " +
+                              std::to_string(total) + " indicators from " +
+                              std::to_string(store.feed_count()) + " feeds");
+  } else {
+    LogWarning("intel: " + st.message());
+    SubmitStatus("intel", "no intel loaded (" + st.message() +
+                              "); indicators are not matched until " +
+                              config_.intel.path + " appears");
+  }
+  intel_timer_ = loop_->AddTimer(config_.intel.reload_check_interval_ms,
+                                 config_.intel.reload_check_interval_ms,
+                                 [this] { CheckIntel(); });
+}
+
+void Agent::CheckIntel() {
+  if (!intel_) return;
+  if (!intel_->Current()) {
+    // Nothing in service yet: try the first load again.
+    if (intel_->Load().ok()) {
+      SubmitStatus("intel", "loaded " + config_.intel.path);
+    }
+    return;
+  }
+  bool reloaded = false;
+  Status st = intel_->MaybeReload(&reloaded);
+  if (!st.ok()) {
+    LogWarning("intel: " + st.message() + "; keeping the previous file");
+    SubmitStatus("intel", "replacement refused (" + st.message() +
+                              "); the previous intel stays in use");
+  } else if (reloaded) {
+    SubmitStatus("intel", "reloaded " + config_.intel.path);
+  }
+}
+
 void Agent::StopParts() {
   if (!loop_) return;
   if (stats_timer_ != 0) loop_->CancelTimer(stats_timer_);
   stats_timer_ = 0;
+  if (intel_timer_ != 0) loop_->CancelTimer(intel_timer_);
+  intel_timer_ = 0;
   for (auto& collector : collectors_) collector->Stop();
   if (pipeline_) pipeline_->Drain();
 }
@@ -165,6 +215,8 @@ void Agent::Reload() {
   StopParts();
   collectors_.clear();
   pipeline_->ClearDetectorsAndSinks();
+  intel_provider_ = HandleIntelProvider(nullptr);
+  intel_.reset();
   config_ = std::move(config);
   LogLevel level;
   if (ParseLogLevel(config_.log_level, &level)) SetLogLevel(level);

@@ -19,6 +19,8 @@
 #include "core/config.h"
 #include "engine/event_loop.h"
 #include "engine/pipeline.h"
+#include "intel/linux/intel_file.h"
+#include "intel/linux/intel_provider.h"
 
 namespace picket {
 
@@ -44,6 +46,9 @@ class Agent {
   void SubmitStatistics();
   void SubmitStatus(const std::string& state, const std::string& detail);
   void ApplyOverrides(Config* config) const;
+  // Loads the intel file (reporting the outcome) and arms its reload check.
+  void StartIntel();
+  void CheckIntel();
 
   AgentOptions options_;
   Config config_;
@@ -52,6 +57,9 @@ class Agent {
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::unique_ptr<Collector>> collectors_;
   EventLoop::TimerId stats_timer_ = 0;
+  std::unique_ptr<IntelHandle> intel_;
+  HandleIntelProvider intel_provider_{nullptr};
+  EventLoop::TimerId intel_timer_ = 0;
   int64_t started_ms_ = 0;
 };
 

@@ -28,6 +28,12 @@ std::span<const Command> Commands() {
        RunCommand},
       {"check-config", "validate a configuration file and report every error",
        CheckConfigCommand},
+      {"scan", "check the security posture once and print the report",
+       ScanCommand},
+      {"replay", "run a capture file through the network code and detectors",
+       ReplayCommand},
+      {"intel", "compile threat-intelligence feeds, look indicators up",
+       IntelCommand},
       {"version", "print the version and the parts built in", VersionCommand},
   };
   return kCommands;

@@ -24,6 +24,9 @@ struct Command {
 int RunCommand(int argc, char** argv);
 int CheckConfigCommand(int argc, char** argv);
 int VersionCommand(int argc, char** argv);
+int IntelCommand(int argc, char** argv);
+int ReplayCommand(int argc, char** argv);
+int ScanCommand(int argc, char** argv);
 
 // Dispatches `picket <command> ...`; prints the table for --help.
 int PicketMain(int argc, char** argv);

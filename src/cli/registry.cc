@@ -1,13 +1,20 @@
 #include "cli/registry.h"
 
+#include "detectors/brute_force.h"
 #include "detectors/deleted_executable.h"
 #include "detectors/exec_location.h"
+#include "detectors/login_alerts.h"
 #include "picket/build_config.h"
+#include "posture/posture_collector.h"
 #include "sinks/jsonl_sink.h"
 #include "sinks/stdout_sink.h"
 
 #if PICKET_COLLECTOR_PROCESS
 #include "collectors/linux/process_collector.h"
+#endif
+#include "collectors/login/linux/login_collector.h"
+#if PICKET_COLLECTOR_NETWORK
+#include "collectors/net/linux/network_collector.h"
 #endif
 
 namespace picket {
@@ -23,7 +30,7 @@ struct CollectorEntry {
 struct DetectorEntry {
   const char* name;
   bool (*enabled)(const Config&);
-  std::unique_ptr<Detector> (*create)(const Config&);
+  std::unique_ptr<Detector> (*create)(const Config&, const DetectorContext&);
 };
 
 struct SinkEntry {
@@ -42,18 +49,56 @@ constexpr CollectorEntry kCollectors[] = {
                                                  ctx.clock);
      }},
 #endif
+#if PICKET_COLLECTOR_NETWORK
+    {"collector.network",
+     [](const Config& c) { return c.collectors.network.enabled; },
+     [](const Config& c,
+        const BuildContext& ctx) -> std::unique_ptr<Collector> {
+       return std::make_unique<NetworkCollector>(c.collectors.network, ctx.root,
+                                                 ctx.clock);
+     }},
+#endif
+    {"collector.login",
+     [](const Config& c) { return c.collectors.login.enabled; },
+     [](const Config& c,
+        const BuildContext& ctx) -> std::unique_ptr<Collector> {
+       return std::make_unique<LoginCollector>(c.collectors.login, ctx.root,
+                                               c.state_dir, ctx.clock);
+     }},
+    {"collector.posture", [](const Config& c) { return c.posture.enabled; },
+     [](const Config& c,
+        const BuildContext& ctx) -> std::unique_ptr<Collector> {
+       return std::make_unique<PostureCollector>(c.posture, ctx.root,
+                                                 ctx.clock);
+     }},
     {nullptr, nullptr, nullptr},
 };
 
 constexpr DetectorEntry kDetectors[] = {
+    {"detector.intel",
+     [](const Config& c) { return c.detectors.intel.enabled; },
+     [](const Config& c,
+        const DetectorContext& ctx) -> std::unique_ptr<Detector> {
+       return std::make_unique<IntelDetector>(c.detectors.intel, ctx.intel);
+     }},
+    {"detector.brute_force",
+     [](const Config& c) { return c.detectors.brute_force.enabled; },
+     [](const Config& c, const DetectorContext&) -> std::unique_ptr<Detector> {
+       return std::make_unique<BruteForceDetector>(c.detectors.brute_force);
+     }},
+    {"detector.login_alerts",
+     [](const Config& c) { return c.detectors.login_alerts.enabled; },
+     [](const Config& c, const DetectorContext&) -> std::unique_ptr<Detector> {
+       return std::make_unique<LoginAlertsDetector>(c.detectors.login_alerts);
+     }},
     {"detector.exec_location",
      [](const Config& c) { return c.detectors.exec_location.enabled; },
-     [](const Config& c) -> std::unique_ptr<Detector> {
+     [](const Config& c, const DetectorContext&) -> std::unique_ptr<Detector> {
        return std::make_unique<ExecLocationDetector>(c.detectors.exec_location);
      }},
     {"detector.deleted_executable",
      [](const Config& c) { return c.detectors.deleted_executable.enabled; },
-     [](const Config& c) -> std::unique_ptr<Detector> {
+     [](const Config& c, const DetectorContext&) -> std::unique_ptr<Detector> {
        return std::make_unique<DeletedExecutableDetector>(
            c.detectors.deleted_executable);
      }},
@@ -83,10 +128,14 @@ std::vector<std::unique_ptr<Collector>> BuildCollectors(
   return out;
 }
 
-std::vector<std::unique_ptr<Detector>> BuildDetectors(const Config& config) {
+std::vector<std::unique_ptr<Detector>> BuildDetectors(
+    const Config& config, const DetectorContext& ctx) {
   std::vector<std::unique_ptr<Detector>> out;
   for (const DetectorEntry& e : kDetectors) {
-    if (e.enabled(config)) out.push_back(e.create(config));
+    if (!e.enabled(config)) continue;
+    if (e.create == nullptr) continue;
+    auto d = e.create(config, ctx);
+    if (d) out.push_back(std::move(d));
   }
   return out;
 }

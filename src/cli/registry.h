@@ -12,6 +12,7 @@
 #include "collectors/collector.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "detectors/intel_detector.h"
 #include "picket/detector.h"
 #include "sinks/sink.h"
 
@@ -24,7 +25,13 @@ struct BuildContext {
 
 std::vector<std::unique_ptr<Collector>> BuildCollectors(
     const Config& config, const BuildContext& ctx);
-std::vector<std::unique_ptr<Detector>> BuildDetectors(const Config& config);
+// What detectors may use besides their configuration.
+struct DetectorContext {
+  const IntelProvider* intel = nullptr;  // never null for the intel detector
+};
+
+std::vector<std::unique_ptr<Detector>> BuildDetectors(
+    const Config& config, const DetectorContext& ctx);
 std::vector<std::unique_ptr<Sink>> BuildSinks(const Config& config);
 
 // Names of every part compiled in, for `picket version`.

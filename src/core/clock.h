@@ -32,6 +32,21 @@ class SystemClock final : public Clock {
   }
 };
 
+// A clock driven by the data: `picket replay` sets it to each packet's
+// capture time, so windows and alert times follow the capture, not the
+// machine replaying it.
+class ManualClock final : public Clock {
+ public:
+  int64_t RealtimeNs() const override { return realtime_ns_; }
+  int64_t MonotonicMs() const override { return realtime_ns_ / 1000000; }
+  void SetRealtimeNs(int64_t ns) {
+    if (ns > realtime_ns_) realtime_ns_ = ns;  // never backwards
+  }
+
+ private:
+  int64_t realtime_ns_ = 0;
+};
+
 // A clock tests move by hand.
 class FakeClock final : public Clock {
  public:

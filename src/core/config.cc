@@ -482,6 +482,30 @@ void ReadProcessCollector(MapReader& r, ProcessCollectorConfig* c) {
   r.Int("hash_cache_entries", 1, 1 << 20, &c->hash_cache_entries);
 }
 
+void ReadNetworkCollector(MapReader& r, NetworkCollectorConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  // Below a second the per-flow records stop being aggregates.
+  r.Duration("report_interval", {kMsPerSecond, false}, &c->report_interval_ms);
+  r.Duration("socket_poll_interval", {100, false}, &c->socket_poll_interval_ms);
+  r.Bool("capture", &c->capture);
+  r.StringList("interfaces", StringKind::kNonEmpty, &c->interfaces);
+  r.Int("max_flows", 16, 1 << 20, &c->max_flows);
+  r.Size("capture_buffer", 64 << 10, &c->capture_buffer_bytes);
+}
+
+void ReadIntel(MapReader& r, IntelConfig* c) {
+  r.String("path", StringKind::kAbsolutePath, &c->path);
+  r.Duration("reload_check_interval", {kMsPerSecond, false},
+             &c->reload_check_interval_ms);
+}
+
+void ReadIntelDetector(MapReader& r, IntelDetectorConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.Bool("connections", &c->connections);
+  r.Bool("dns", &c->dns);
+  r.Bool("hashes", &c->hashes);
+}
+
 void ReadExecLocationDetector(MapReader& r, ExecLocationDetectorConfig* c) {
   r.Bool("enabled", &c->enabled);
   r.StringList("paths", StringKind::kAbsolutePath, &c->paths);
@@ -496,6 +520,60 @@ void ReadDeletedExecutableDetector(MapReader& r,
                                    DeletedExecutableDetectorConfig* c) {
   r.Bool("enabled", &c->enabled);
   r.StringList("allow", StringKind::kAbsolutePath, &c->allow);
+}
+
+void ReadLoginCollector(MapReader& r, LoginCollectorConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.Enum("journal", {"auto", "on", "off"}, &c->journal);
+  r.Enum("syslog", {"auto", "on", "off"}, &c->syslog);
+  r.StringList("syslog_files", StringKind::kAbsolutePath, &c->syslog_files);
+  r.Enum("utmp", {"auto", "on", "off"}, &c->utmp);
+  r.String("wtmp_path", StringKind::kAbsolutePath, &c->wtmp_path);
+  r.String("btmp_path", StringKind::kAbsolutePath, &c->btmp_path);
+  r.Enum("start_at", {"end", "beginning"}, &c->start_at);
+  // inotify does the real-time work; the timer only catches what it cannot
+  // see (a directory created later), so sub-100 ms buys nothing.
+  r.Duration("recheck_interval", {100, false}, &c->recheck_interval_ms);
+  r.Int("max_line_bytes", 256, 1 << 20, &c->max_line_bytes);
+  r.Bool("resolve_shells", &c->resolve_shells);
+}
+
+void ReadBruteForceDetector(MapReader& r, BruteForceDetectorConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.Int("capacity", 2, 100000, &c->capacity);
+  r.Duration("leak_interval", {kMsPerSecond, false}, &c->leak_interval_ms);
+  r.Int("user_capacity", 2, 100000, &c->user_capacity);
+  r.Duration("user_leak_interval", {kMsPerSecond, false},
+             &c->user_leak_interval_ms);
+  r.Int("target_capacity", 2, 1000000, &c->target_capacity);
+  r.Duration("target_leak_interval", {kMsPerSecond, false},
+             &c->target_leak_interval_ms);
+  r.Int("target_min_sources", 2, 100000, &c->target_min_sources);
+  r.Int("success_min_failures", 1, 100000, &c->success_min_failures);
+  r.Duration("success_window", {kMsPerSecond, false}, &c->success_window_ms);
+  r.Duration("realert_interval", {kMsPerSecond, false},
+             &c->realert_interval_ms);
+  r.Duration("attack_end", {kMsPerSecond, false}, &c->attack_end_ms);
+  r.Int("max_tracked", 16, 1 << 20, &c->max_tracked);
+}
+
+void ReadLoginAlertsDetector(MapReader& r, LoginAlertsDetectorConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.Bool("root_network_login", &c->root_network_login);
+  r.StringList("root_allowed_sources", StringKind::kNonEmpty,
+               &c->root_allowed_sources);
+  r.Bool("no_shell_login", &c->no_shell_login);
+}
+
+void ReadPosture(MapReader& r, PostureConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.String("policy", StringKind::kAbsolutePath, &c->policy);
+  // A scan walks the file system; more often than every minute would make
+  // it the agent's main cost.
+  r.Duration("interval", {60 * kMsPerSecond, false}, &c->interval_ms);
+  r.Duration("jitter", {0, false}, &c->jitter_ms);
+  r.Duration("first_delay", {0, false}, &c->first_delay_ms);
+  r.Duration("pacing", {0, false}, &c->pacing_ms);
 }
 
 void ReadJsonlSink(MapReader& r, JsonlSinkConfig* c) {
@@ -581,16 +659,31 @@ void ReadConfig(const YAML::Node& root, ErrorList* errors, Config* c) {
   r.Enum("log_level", {"error", "warning", "info", "debug"}, &c->log_level);
   r.Section("engine", [&](MapReader& s) { ReadEngine(s, &c->engine); });
   r.Section("collectors", [&](MapReader& s) {
+    s.Section("network", [&](MapReader& n) {
+      ReadNetworkCollector(n, &c->collectors.network);
+    });
     s.Section("process", [&](MapReader& p) {
       ReadProcessCollector(p, &c->collectors.process);
     });
+    s.Section("login", [&](MapReader& l) {
+      ReadLoginCollector(l, &c->collectors.login);
+    });
   });
+  r.Section("intel", [&](MapReader& s) { ReadIntel(s, &c->intel); });
   r.Section("detectors", [&](MapReader& s) {
+    s.Section("intel",
+              [&](MapReader& d) { ReadIntelDetector(d, &c->detectors.intel); });
     s.Section("exec_location", [&](MapReader& d) {
       ReadExecLocationDetector(d, &c->detectors.exec_location);
     });
     s.Section("deleted_executable", [&](MapReader& d) {
       ReadDeletedExecutableDetector(d, &c->detectors.deleted_executable);
+    });
+    s.Section("brute_force", [&](MapReader& d) {
+      ReadBruteForceDetector(d, &c->detectors.brute_force);
+    });
+    s.Section("login_alerts", [&](MapReader& d) {
+      ReadLoginAlertsDetector(d, &c->detectors.login_alerts);
     });
   });
   r.Section("sinks", [&](MapReader& s) {
@@ -599,6 +692,7 @@ void ReadConfig(const YAML::Node& root, ErrorList* errors, Config* c) {
     s.Section("stdout",
               [&](MapReader& k) { ReadStdoutSink(k, &c->sinks.stdout_sink); });
   });
+  r.Section("posture", [&](MapReader& s) { ReadPosture(s, &c->posture); });
   r.Finish();
 }
 

@@ -45,8 +45,45 @@ struct ProcessCollectorConfig {
   uint32_t hash_cache_entries = 1024;
 };
 
+struct NetworkCollectorConfig {
+  bool enabled = true;
+  int64_t report_interval_ms = 60000;      // aggregation interval per flow
+  int64_t socket_poll_interval_ms = 2000;  // sock_diag table dump period
+  bool capture = true;  // packet capture (SYNs, UDP, ICMP, DNS answers)
+  std::vector<std::string> interfaces = {"any"};
+  uint32_t max_flows = 4096;  // aggregated flows remembered
+  uint64_t capture_buffer_bytes = 2ull << 20;
+};
+
+// Login monitoring (docs/login-monitoring.md). Sources are auto-detected:
+// the journal when the system keeps one, else the first syslog file that
+// exists, else utmp records; each can be forced on or off.
+struct LoginCollectorConfig {
+  bool enabled = true;
+  std::string journal = "auto";  // auto | on | off
+  std::string syslog = "auto";   // auto | on (every file below) | off
+  std::vector<std::string> syslog_files = {
+      "/var/log/auth.log", "/var/log/secure", "/var/log/messages"};
+  std::string utmp = "auto";  // auto: only when journal and syslog are off
+  std::string wtmp_path = "/var/log/wtmp";
+  std::string btmp_path = "/var/log/btmp";
+  // Where a source without a saved position starts: "end" skips history.
+  std::string start_at = "end";        // end | beginning
+  int64_t recheck_interval_ms = 1000;  // re-check of files besides inotify
+  uint32_t max_line_bytes = 8192;      // longer lines are counted and skipped
+  bool resolve_shells = true;          // mark logins of users without a shell
+};
+
 struct CollectorsConfig {
   ProcessCollectorConfig process;
+  LoginCollectorConfig login;
+  NetworkCollectorConfig network;
+};
+
+// The compiled threat-intelligence file (`picket intel compile`).
+struct IntelConfig {
+  std::string path = "/var/lib/picket/intel.bin";  // missing: no intel
+  int64_t reload_check_interval_ms = 10000;        // replaced file picked up
 };
 
 struct ExecLocationDetectorConfig {
@@ -65,9 +102,44 @@ struct DeletedExecutableDetectorConfig {
   std::vector<std::string> allow = {};  // exe path prefixes never alerted on
 };
 
+struct IntelDetectorConfig {
+  bool enabled = true;
+  bool connections = true;  // remote address of every flow
+  bool dns = true;          // queried names and their CNAMEs
+  bool hashes = true;       // SHA-256 of executed binaries
+};
+
+// Brute force against logins (docs/login-monitoring.md has the reasoning
+// behind each default). Buckets leak one unit per interval.
+struct BruteForceDetectorConfig {
+  bool enabled = true;
+  uint32_t capacity = 10;            // failures from one source that alert
+  int64_t leak_interval_ms = 60000;  // one failure forgotten per interval
+  uint32_t user_capacity = 5;        // distinct users from one source
+  int64_t user_leak_interval_ms = 60000;
+  uint32_t target_capacity = 20;  // failures on one user, all sources
+  int64_t target_leak_interval_ms = 60000;
+  uint32_t target_min_sources = 5;       // ... from at least this many sources
+  uint32_t success_min_failures = 5;     // failures before a success that
+  int64_t success_window_ms = 600000;    // count as a successful brute force
+  int64_t realert_interval_ms = 600000;  // ongoing attack: reminder period
+  int64_t attack_end_ms = 300000;  // quiet this long: attack over (summary)
+  uint32_t max_tracked = 4096;     // sources and users remembered
+};
+
+struct LoginAlertsDetectorConfig {
+  bool enabled = true;
+  bool root_network_login = true;  // alert on root logging in remotely
+  std::vector<std::string> root_allowed_sources = {};  // exact addresses
+  bool no_shell_login = true;  // alert on logins of users without a shell
+};
+
 struct DetectorsConfig {
   ExecLocationDetectorConfig exec_location;
+  BruteForceDetectorConfig brute_force;
+  LoginAlertsDetectorConfig login_alerts;
   DeletedExecutableDetectorConfig deleted_executable;
+  IntelDetectorConfig intel;
 };
 
 struct JsonlSinkConfig {
@@ -88,14 +160,29 @@ struct SinksConfig {
   StdoutSinkConfig stdout_sink;  // YAML key: "stdout"
 };
 
+// The periodic security posture scan (docs/posture.md).
+inline constexpr char kDefaultPolicyPath[] =
+    "/usr/share/picket/policies/picket-baseline.yaml";
+
+struct PostureConfig {
+  bool enabled = true;
+  std::string policy = kDefaultPolicyPath;  // YAML policy file
+  int64_t interval_ms = 12 * 3600000;       // between two scans
+  int64_t jitter_ms = 600000;      // random extra delay, so fleets spread out
+  int64_t first_delay_ms = 60000;  // after start, before the first scan
+  int64_t pacing_ms = 20;          // pause between checks (CPU friendliness)
+};
+
 struct Config {
   DeviceConfig device;
   std::string state_dir = "/var/lib/picket";
   std::string log_level = "info";  // error | warning | info | debug
   EngineConfig engine;
   CollectorsConfig collectors;
+  IntelConfig intel;
   DetectorsConfig detectors;
   SinksConfig sinks;
+  PostureConfig posture;
 };
 
 // Parses YAML text. `file_name` is used in error messages only. On failure

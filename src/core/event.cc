@@ -6,7 +6,7 @@ namespace picket {
 
 namespace {
 
-constexpr std::array<std::pair<EventType, std::string_view>, 8> kTypeNames = {{
+constexpr std::array<std::pair<EventType, std::string_view>, 16> kTypeNames = {{
     {EventType::kProcessSnapshot, "process.snapshot"},
     {EventType::kProcessFork, "process.fork"},
     {EventType::kProcessExec, "process.exec"},
@@ -15,6 +15,14 @@ constexpr std::array<std::pair<EventType, std::string_view>, 8> kTypeNames = {{
     {EventType::kAlert, "alert"},
     {EventType::kAgentStatus, "agent.status"},
     {EventType::kStatistics, "agent.statistics"},
+    {EventType::kNetworkConnection, "network.connection"},
+    {EventType::kNetworkListen, "network.listen"},
+    {EventType::kNetworkDns, "network.dns"},
+    {EventType::kLoginSuccess, "login.success"},
+    {EventType::kLoginFailure, "login.failure"},
+    {EventType::kLogout, "login.logout"},
+    {EventType::kPostureResult, "posture.result"},
+    {EventType::kPostureSummary, "posture.summary"},
 }};
 
 constexpr std::array<std::string_view, 3> kPriorityNames = {"low", "medium",

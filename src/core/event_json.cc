@@ -128,18 +128,32 @@ void WriteStringField(JsonWriter& w, std::string_view key,
   WriteString(w, value);
 }
 
-// Inside "process", unknown strings are left out rather than written empty:
-// most processes lack some of them and the lines stay short.
+// Inside "process" and the newer payloads, unknown strings are left out
+// rather than written empty: most events lack some of them and the lines stay
+// short.
 void WriteOptionalString(JsonWriter& w, std::string_view key,
                          std::string_view value) {
   if (!value.empty()) WriteStringField(w, key, value);
 }
 
-// start_time is written only when it is known (not the epoch). The test is on
-// the written microseconds, not the nanoseconds, so that a value that
-// truncates to the epoch is omitted and reads back as the same 0.
-bool HasStartTime(int64_t start_time_ns) {
-  return FloorDiv(start_time_ns, 1000) != 0;
+// Lists follow the same rule as strings: an empty one is left out.
+void WriteOptionalStrings(JsonWriter& w, std::string_view key,
+                          const std::vector<std::string>& values) {
+  if (values.empty()) return;
+  WriteKey(w, key);
+  w.StartArray();
+  for (const std::string& value : values) WriteString(w, value);
+  w.EndArray();
+}
+
+// Times other than the envelope's are written only when known (not the
+// epoch). The test is on the written microseconds, not the nanoseconds, so
+// that a value that truncates to the epoch is omitted and reads back as the
+// same 0.
+bool HasTime(int64_t time_ns) { return FloorDiv(time_ns, 1000) != 0; }
+
+void WriteOptionalTime(JsonWriter& w, std::string_view key, int64_t time_ns) {
+  if (HasTime(time_ns)) WriteStringField(w, key, FormatEventTime(time_ns));
 }
 
 void WriteProcessInfo(JsonWriter& w, const ProcessInfo& p) {
@@ -157,16 +171,9 @@ void WriteProcessInfo(JsonWriter& w, const ProcessInfo& p) {
   WriteOptionalString(w, "exe", p.exe);
   w.Key("exe_deleted");
   w.Bool(p.exe_deleted);
-  if (!p.argv.empty()) {
-    w.Key("argv");
-    w.StartArray();
-    for (const std::string& arg : p.argv) WriteString(w, arg);
-    w.EndArray();
-  }
+  WriteOptionalStrings(w, "argv", p.argv);
   WriteOptionalString(w, "cwd", p.cwd);
-  if (HasStartTime(p.start_time_ns)) {
-    WriteStringField(w, "start_time", FormatEventTime(p.start_time_ns));
-  }
+  WriteOptionalTime(w, "start_time", p.start_time_ns);
   w.Key("exe_dev");
   w.Uint64(p.exe_dev);
   w.Key("exe_inode");
@@ -197,6 +204,142 @@ void WriteProcessEvent(JsonWriter& w, const ProcessEvent& p, EventType type) {
   w.EndObject();
 }
 
+// ICMP has no ports but a message type and code; only ICMP flows carry them.
+bool IsIcmp(std::string_view protocol) {
+  return protocol == "icmp" || protocol == "icmpv6";
+}
+
+// A listening socket has no peer and carries no traffic, so the remote end and
+// the counters appear in network.connection only.
+void WriteNetworkEvent(JsonWriter& w, const NetworkEvent& n, EventType type) {
+  const bool connection = type == EventType::kNetworkConnection;
+  w.StartObject();
+  WriteOptionalString(w, "protocol", n.protocol);
+  WriteOptionalString(w, "direction", n.direction);
+  WriteOptionalString(w, "local_address", n.local_address);
+  w.Key("local_port");
+  w.Uint(n.local_port);
+  if (connection) {
+    WriteOptionalString(w, "remote_address", n.remote_address);
+    w.Key("remote_port");
+    w.Uint(n.remote_port);
+  }
+  if (IsIcmp(n.protocol)) {
+    w.Key("icmp_type");
+    w.Uint(n.icmp_type);
+    w.Key("icmp_code");
+    w.Uint(n.icmp_code);
+  }
+  if (connection) WriteOptionalString(w, "remote_name", n.remote_name);
+  WriteOptionalString(w, "state", n.state);
+  w.Key("pid");
+  w.Int(n.pid);
+  w.Key("uid");
+  w.Uint(n.uid);
+  WriteOptionalString(w, "exe", n.exe);
+  if (connection) {
+    w.Key("count");
+    w.Uint64(n.count);
+    w.Key("bytes_in");
+    w.Uint64(n.bytes_in);
+    w.Key("bytes_out");
+    w.Uint64(n.bytes_out);
+  }
+  WriteOptionalTime(w, "first_seen", n.first_seen_ns);
+  WriteOptionalTime(w, "last_seen", n.last_seen_ns);
+  WriteOptionalString(w, "source", n.source);
+  w.EndObject();
+}
+
+void WriteDnsEvent(JsonWriter& w, const DnsEvent& d) {
+  w.StartObject();
+  WriteOptionalString(w, "query", d.query);
+  WriteOptionalString(w, "qtype", d.qtype);
+  WriteOptionalString(w, "rcode", d.rcode);
+  WriteOptionalStrings(w, "addresses", d.addresses);
+  WriteOptionalStrings(w, "cnames", d.cnames);
+  w.Key("ttl");
+  w.Uint(d.ttl);
+  WriteOptionalString(w, "server", d.server);
+  WriteOptionalString(w, "client", d.client);
+  WriteOptionalString(w, "source", d.source);
+  w.EndObject();
+}
+
+void WriteLoginEvent(JsonWriter& w, const LoginEvent& l) {
+  w.StartObject();
+  WriteOptionalString(w, "service", l.service);
+  WriteOptionalString(w, "user", l.user);
+  WriteOptionalString(w, "by_user", l.by_user);
+  WriteOptionalString(w, "source_address", l.source_address);
+  w.Key("source_port");
+  w.Uint(l.source_port);
+  WriteOptionalString(w, "method", l.method);
+  WriteOptionalString(w, "tty", l.tty);
+  w.Key("pid");
+  w.Int(l.pid);
+  WriteOptionalString(w, "reason", l.reason);
+  WriteOptionalString(w, "origin", l.origin);
+  WriteOptionalTime(w, "log_time", l.log_time_ns);
+  WriteOptionalString(w, "message", l.message);
+  w.EndObject();
+}
+
+void WritePostureResult(JsonWriter& w, const PostureResult& p) {
+  w.StartObject();
+  WriteOptionalString(w, "policy", p.policy);
+  WriteOptionalString(w, "check_id", p.check_id);
+  WriteOptionalString(w, "title", p.title);
+  WriteOptionalString(w, "result", p.result);
+  WriteOptionalString(w, "previous", p.previous);
+  WriteStringField(w, "severity", SeverityName(p.severity));
+  WriteOptionalString(w, "description", p.description);
+  WriteOptionalString(w, "rationale", p.rationale);
+  WriteOptionalString(w, "remediation", p.remediation);
+  WriteOptionalStrings(w, "references", p.references);
+  WriteOptionalStrings(w, "evidence", p.evidence);
+  WriteOptionalString(w, "reason", p.reason);
+  w.EndObject();
+}
+
+void WritePostureSummary(JsonWriter& w, const PostureSummary& p) {
+  w.StartObject();
+  WriteOptionalString(w, "policy", p.policy);
+  w.Key("score");
+  w.Uint(p.score);
+  w.Key("passed");
+  w.Uint(p.passed);
+  w.Key("failed");
+  w.Uint(p.failed);
+  w.Key("not_applicable");
+  w.Uint(p.not_applicable);
+  w.Key("errors");
+  w.Uint(p.errors);
+  w.Key("duration_ms");
+  w.Int64(p.duration_ms);
+  w.EndObject();
+}
+
+// Written as an object, which receivers index by name, so a name repeated by
+// a detector (or two names made equal by ToValidUtf8) keeps its first value
+// only; the reader rejects repeated names.
+void WriteDetails(JsonWriter& w,
+                  const std::vector<std::pair<std::string, std::string>>& d) {
+  if (d.empty()) return;
+  w.Key("details");
+  w.StartObject();
+  std::vector<std::string> written;
+  for (const auto& [raw_key, value] : d) {
+    std::string key = ToValidUtf8(raw_key);
+    if (std::find(written.begin(), written.end(), key) != written.end()) {
+      continue;
+    }
+    WriteStringField(w, key, value);
+    written.push_back(std::move(key));
+  }
+  w.EndObject();
+}
+
 void WriteEvent(JsonWriter& w, const Event& event, int depth);
 
 void WriteAlert(JsonWriter& w, const Alert& a, int depth) {
@@ -208,6 +351,7 @@ void WriteAlert(JsonWriter& w, const Alert& a, int depth) {
   WriteStringField(w, "remediation", a.remediation);
   WriteStringField(w, "detector", a.detector);
   WriteStringField(w, "dedup_key", a.dedup_key);
+  WriteDetails(w, a.details);
   // Deeper evidence is left out so that every line written can be read.
   if (a.evidence != nullptr && depth + 1 <= kMaxEvidenceDepth) {
     w.Key("evidence");
@@ -252,6 +396,67 @@ const T& PayloadAs(const Event& event, T* empty) {
   return *empty;
 }
 
+void WritePayload(JsonWriter& w, const Event& event, int depth) {
+  switch (event.type) {
+    case EventType::kProcessSnapshot:
+    case EventType::kProcessFork:
+    case EventType::kProcessExec:
+    case EventType::kProcessExit:
+    case EventType::kProcessChanged: {
+      ProcessEvent empty;
+      WriteProcessEvent(w, PayloadAs(event, &empty), event.type);
+      return;
+    }
+    case EventType::kAlert: {
+      Alert empty;
+      WriteAlert(w, PayloadAs(event, &empty), depth);
+      return;
+    }
+    case EventType::kAgentStatus: {
+      AgentStatus empty;
+      WriteAgentStatus(w, PayloadAs(event, &empty));
+      return;
+    }
+    case EventType::kStatistics: {
+      Statistics empty;
+      WriteStatistics(w, PayloadAs(event, &empty));
+      return;
+    }
+    case EventType::kNetworkConnection:
+    case EventType::kNetworkListen: {
+      NetworkEvent empty;
+      WriteNetworkEvent(w, PayloadAs(event, &empty), event.type);
+      return;
+    }
+    case EventType::kNetworkDns: {
+      DnsEvent empty;
+      WriteDnsEvent(w, PayloadAs(event, &empty));
+      return;
+    }
+    case EventType::kLoginSuccess:
+    case EventType::kLoginFailure:
+    case EventType::kLogout: {
+      LoginEvent empty;
+      WriteLoginEvent(w, PayloadAs(event, &empty));
+      return;
+    }
+    case EventType::kPostureResult: {
+      PostureResult empty;
+      WritePostureResult(w, PayloadAs(event, &empty));
+      return;
+    }
+    case EventType::kPostureSummary: {
+      PostureSummary empty;
+      WritePostureSummary(w, PayloadAs(event, &empty));
+      return;
+    }
+  }
+  // A value outside the enum (the type is already written as "unknown"):
+  // still a complete object.
+  w.StartObject();
+  w.EndObject();
+}
+
 void WriteEvent(JsonWriter& w, const Event& event, int depth) {
   w.StartObject();
   w.Key("v");
@@ -262,36 +467,7 @@ void WriteEvent(JsonWriter& w, const Event& event, int depth) {
   WriteStringField(w, "type", EventTypeName(event.type));
   WriteStringField(w, "priority", PriorityName(event.priority));
   w.Key("payload");
-  switch (event.type) {
-    case EventType::kProcessSnapshot:
-    case EventType::kProcessFork:
-    case EventType::kProcessExec:
-    case EventType::kProcessExit:
-    case EventType::kProcessChanged: {
-      ProcessEvent empty;
-      WriteProcessEvent(w, PayloadAs(event, &empty), event.type);
-      break;
-    }
-    case EventType::kAlert: {
-      Alert empty;
-      WriteAlert(w, PayloadAs(event, &empty), depth);
-      break;
-    }
-    case EventType::kAgentStatus: {
-      AgentStatus empty;
-      WriteAgentStatus(w, PayloadAs(event, &empty));
-      break;
-    }
-    case EventType::kStatistics: {
-      Statistics empty;
-      WriteStatistics(w, PayloadAs(event, &empty));
-      break;
-    }
-    default:
-      w.StartObject();
-      w.EndObject();
-      break;
-  }
+  WritePayload(w, event, depth);
   w.EndObject();
 }
 
@@ -427,6 +603,43 @@ class ObjectReader {
     return ReadString(*v, Path(name), out);
   }
 
+  // Absent reads as empty, like OptionalString.
+  Status OptionalStrings(std::string_view name, std::vector<std::string>* out) {
+    out->clear();
+    const JsonValue* v = Find(name);
+    if (v == nullptr) return Status::Ok();
+    const std::string path = Path(name);
+    if (!v->IsArray()) return FieldError(path, "expected an array");
+    for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+      std::string item;
+      PICKET_RETURN_IF_ERROR(
+          ReadString((*v)[i], path + "[" + std::to_string(i) + "]", &item));
+      out->push_back(std::move(item));
+    }
+    return Status::Ok();
+  }
+
+  // An RFC 3339 string; absent reads as 0, the writer's "unknown".
+  Status OptionalTime(std::string_view name, int64_t* time_ns) {
+    *time_ns = 0;
+    if (Find(name) == nullptr) return Status::Ok();
+    std::string text;
+    PICKET_RETURN_IF_ERROR(String(name, &text));
+    if (!ParseEventTime(text, time_ns)) {
+      return FieldError(Path(name), "expected an RFC 3339 timestamp");
+    }
+    return Status::Ok();
+  }
+
+  Status Severity(std::string_view name, picket::Severity* out) {
+    std::string text;
+    PICKET_RETURN_IF_ERROR(String(name, &text));
+    if (!ParseSeverity(text, out)) {
+      return FieldError(Path(name), "unknown severity " + Quote(text));
+    }
+    return Status::Ok();
+  }
+
   template <typename T>
   Status Integer(std::string_view name, T* out) {
     const JsonValue* v = nullptr;
@@ -478,26 +691,9 @@ Status ReadProcessInfo(const JsonValue& v, const std::string& path,
   PICKET_RETURN_IF_ERROR(r.OptionalString("comm", &p->comm));
   PICKET_RETURN_IF_ERROR(r.OptionalString("exe", &p->exe));
   PICKET_RETURN_IF_ERROR(r.Bool("exe_deleted", &p->exe_deleted));
-  p->argv.clear();
-  if (const JsonValue* argv = r.Find("argv")) {
-    const std::string argv_path = r.Path("argv");
-    if (!argv->IsArray()) return FieldError(argv_path, "expected an array");
-    for (rapidjson::SizeType i = 0; i < argv->Size(); ++i) {
-      std::string arg;
-      PICKET_RETURN_IF_ERROR(ReadString(
-          (*argv)[i], argv_path + "[" + std::to_string(i) + "]", &arg));
-      p->argv.push_back(std::move(arg));
-    }
-  }
+  PICKET_RETURN_IF_ERROR(r.OptionalStrings("argv", &p->argv));
   PICKET_RETURN_IF_ERROR(r.OptionalString("cwd", &p->cwd));
-  p->start_time_ns = 0;
-  if (r.Find("start_time") != nullptr) {
-    std::string text;
-    PICKET_RETURN_IF_ERROR(r.String("start_time", &text));
-    if (!ParseEventTime(text, &p->start_time_ns)) {
-      return FieldError(r.Path("start_time"), "expected an RFC 3339 timestamp");
-    }
-  }
+  PICKET_RETURN_IF_ERROR(r.OptionalTime("start_time", &p->start_time_ns));
   PICKET_RETURN_IF_ERROR(r.Integer("exe_dev", &p->exe_dev));
   PICKET_RETURN_IF_ERROR(r.Integer("exe_inode", &p->exe_inode));
   PICKET_RETURN_IF_ERROR(r.OptionalString("exe_fs_type", &p->exe_fs_type));
@@ -535,6 +731,145 @@ Status ReadProcessEvent(const JsonValue& v, const std::string& path,
   return r.Finish();
 }
 
+Status ReadNetworkEvent(const JsonValue& v, const std::string& path,
+                        EventType type, NetworkEvent* n) {
+  PICKET_RETURN_IF_ERROR(CheckObject(v, path));
+  ObjectReader r(v, path);
+  const bool connection = type == EventType::kNetworkConnection;
+  constexpr std::string_view kConnectionOnly = "only in network.connection";
+  PICKET_RETURN_IF_ERROR(r.OptionalString("protocol", &n->protocol));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("direction", &n->direction));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("local_address", &n->local_address));
+  PICKET_RETURN_IF_ERROR(r.Integer("local_port", &n->local_port));
+  if (connection) {
+    PICKET_RETURN_IF_ERROR(
+        r.OptionalString("remote_address", &n->remote_address));
+    PICKET_RETURN_IF_ERROR(r.Integer("remote_port", &n->remote_port));
+  } else {
+    PICKET_RETURN_IF_ERROR(r.Forbid("remote_address", kConnectionOnly));
+    PICKET_RETURN_IF_ERROR(r.Forbid("remote_port", kConnectionOnly));
+  }
+  if (IsIcmp(n->protocol)) {
+    PICKET_RETURN_IF_ERROR(r.Integer("icmp_type", &n->icmp_type));
+    PICKET_RETURN_IF_ERROR(r.Integer("icmp_code", &n->icmp_code));
+  } else {
+    constexpr std::string_view kIcmpOnly =
+        "only when protocol is icmp or icmpv6";
+    PICKET_RETURN_IF_ERROR(r.Forbid("icmp_type", kIcmpOnly));
+    PICKET_RETURN_IF_ERROR(r.Forbid("icmp_code", kIcmpOnly));
+  }
+  if (connection) {
+    PICKET_RETURN_IF_ERROR(r.OptionalString("remote_name", &n->remote_name));
+  } else {
+    PICKET_RETURN_IF_ERROR(r.Forbid("remote_name", kConnectionOnly));
+  }
+  PICKET_RETURN_IF_ERROR(r.OptionalString("state", &n->state));
+  PICKET_RETURN_IF_ERROR(r.Integer("pid", &n->pid));
+  PICKET_RETURN_IF_ERROR(r.Integer("uid", &n->uid));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("exe", &n->exe));
+  if (connection) {
+    PICKET_RETURN_IF_ERROR(r.Integer("count", &n->count));
+    PICKET_RETURN_IF_ERROR(r.Integer("bytes_in", &n->bytes_in));
+    PICKET_RETURN_IF_ERROR(r.Integer("bytes_out", &n->bytes_out));
+  } else {
+    for (std::string_view name : {"count", "bytes_in", "bytes_out"}) {
+      PICKET_RETURN_IF_ERROR(r.Forbid(name, kConnectionOnly));
+    }
+  }
+  PICKET_RETURN_IF_ERROR(r.OptionalTime("first_seen", &n->first_seen_ns));
+  PICKET_RETURN_IF_ERROR(r.OptionalTime("last_seen", &n->last_seen_ns));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("source", &n->source));
+  return r.Finish();
+}
+
+Status ReadDnsEvent(const JsonValue& v, const std::string& path, DnsEvent* d) {
+  PICKET_RETURN_IF_ERROR(CheckObject(v, path));
+  ObjectReader r(v, path);
+  PICKET_RETURN_IF_ERROR(r.OptionalString("query", &d->query));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("qtype", &d->qtype));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("rcode", &d->rcode));
+  PICKET_RETURN_IF_ERROR(r.OptionalStrings("addresses", &d->addresses));
+  PICKET_RETURN_IF_ERROR(r.OptionalStrings("cnames", &d->cnames));
+  PICKET_RETURN_IF_ERROR(r.Integer("ttl", &d->ttl));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("server", &d->server));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("client", &d->client));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("source", &d->source));
+  return r.Finish();
+}
+
+Status ReadLoginEvent(const JsonValue& v, const std::string& path,
+                      LoginEvent* l) {
+  PICKET_RETURN_IF_ERROR(CheckObject(v, path));
+  ObjectReader r(v, path);
+  PICKET_RETURN_IF_ERROR(r.OptionalString("service", &l->service));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("user", &l->user));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("by_user", &l->by_user));
+  PICKET_RETURN_IF_ERROR(
+      r.OptionalString("source_address", &l->source_address));
+  PICKET_RETURN_IF_ERROR(r.Integer("source_port", &l->source_port));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("method", &l->method));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("tty", &l->tty));
+  PICKET_RETURN_IF_ERROR(r.Integer("pid", &l->pid));
+  // Mostly for failures, but a success can carry "no_shell".
+  PICKET_RETURN_IF_ERROR(r.OptionalString("reason", &l->reason));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("origin", &l->origin));
+  PICKET_RETURN_IF_ERROR(r.OptionalTime("log_time", &l->log_time_ns));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("message", &l->message));
+  return r.Finish();
+}
+
+Status ReadPostureResult(const JsonValue& v, const std::string& path,
+                         PostureResult* p) {
+  PICKET_RETURN_IF_ERROR(CheckObject(v, path));
+  ObjectReader r(v, path);
+  PICKET_RETURN_IF_ERROR(r.OptionalString("policy", &p->policy));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("check_id", &p->check_id));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("title", &p->title));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("result", &p->result));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("previous", &p->previous));
+  PICKET_RETURN_IF_ERROR(r.Severity("severity", &p->severity));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("description", &p->description));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("rationale", &p->rationale));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("remediation", &p->remediation));
+  PICKET_RETURN_IF_ERROR(r.OptionalStrings("references", &p->references));
+  PICKET_RETURN_IF_ERROR(r.OptionalStrings("evidence", &p->evidence));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("reason", &p->reason));
+  return r.Finish();
+}
+
+Status ReadPostureSummary(const JsonValue& v, const std::string& path,
+                          PostureSummary* p) {
+  PICKET_RETURN_IF_ERROR(CheckObject(v, path));
+  ObjectReader r(v, path);
+  PICKET_RETURN_IF_ERROR(r.OptionalString("policy", &p->policy));
+  PICKET_RETURN_IF_ERROR(r.Integer("score", &p->score));
+  PICKET_RETURN_IF_ERROR(r.Integer("passed", &p->passed));
+  PICKET_RETURN_IF_ERROR(r.Integer("failed", &p->failed));
+  PICKET_RETURN_IF_ERROR(r.Integer("not_applicable", &p->not_applicable));
+  PICKET_RETURN_IF_ERROR(r.Integer("errors", &p->errors));
+  PICKET_RETURN_IF_ERROR(r.Integer("duration_ms", &p->duration_ms));
+  return r.Finish();
+}
+
+// Names are data, so paths quote them: details["feed"].
+Status ReadDetails(const JsonValue& v, const std::string& path,
+                   std::vector<std::pair<std::string, std::string>>* out) {
+  // Repeats are checked below, to name them like the other members.
+  PICKET_RETURN_IF_ERROR(CheckObject(v, path, /*allow_duplicates=*/true));
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    std::string key;
+    PICKET_RETURN_IF_ERROR(ReadString(it->name, path, &key));
+    const std::string key_path = path + "[" + Quote(key) + "]";
+    for (const auto& [seen, unused] : *out) {
+      if (seen == key) return FieldError(key_path, "duplicate field");
+    }
+    std::string value;
+    PICKET_RETURN_IF_ERROR(ReadString(it->value, key_path, &value));
+    out->emplace_back(std::move(key), std::move(value));
+  }
+  return Status::Ok();
+}
+
 Status ReadEvent(const JsonValue& v, const std::string& path, int depth,
                  Event* out);
 
@@ -543,17 +878,17 @@ Status ReadAlert(const JsonValue& v, const std::string& path, int depth,
   PICKET_RETURN_IF_ERROR(CheckObject(v, path));
   ObjectReader r(v, path);
   PICKET_RETURN_IF_ERROR(r.String("alert", &a->type_id));
-  std::string severity;
-  PICKET_RETURN_IF_ERROR(r.String("severity", &severity));
-  if (!ParseSeverity(severity, &a->severity)) {
-    return FieldError(r.Path("severity"),
-                      "unknown severity " + Quote(severity));
-  }
+  PICKET_RETURN_IF_ERROR(r.Severity("severity", &a->severity));
   PICKET_RETURN_IF_ERROR(r.String("title", &a->title));
   PICKET_RETURN_IF_ERROR(r.String("description", &a->description));
   PICKET_RETURN_IF_ERROR(r.String("remediation", &a->remediation));
   PICKET_RETURN_IF_ERROR(r.String("detector", &a->detector));
   PICKET_RETURN_IF_ERROR(r.String("dedup_key", &a->dedup_key));
+  a->details.clear();
+  if (const JsonValue* details = r.Find("details")) {
+    PICKET_RETURN_IF_ERROR(
+        ReadDetails(*details, r.Path("details"), &a->details));
+  }
   a->evidence.reset();
   if (const JsonValue* evidence = r.Find("evidence")) {
     const std::string evidence_path = r.Path("evidence");
@@ -678,6 +1013,40 @@ Status ReadEvent(const JsonValue& v, const std::string& path, int depth,
       Statistics s;
       PICKET_RETURN_IF_ERROR(ReadStatistics(*payload, payload_path, &s));
       out->payload = std::move(s);
+      break;
+    }
+    case EventType::kNetworkConnection:
+    case EventType::kNetworkListen: {
+      NetworkEvent n;
+      PICKET_RETURN_IF_ERROR(
+          ReadNetworkEvent(*payload, payload_path, out->type, &n));
+      out->payload = std::move(n);
+      break;
+    }
+    case EventType::kNetworkDns: {
+      DnsEvent d;
+      PICKET_RETURN_IF_ERROR(ReadDnsEvent(*payload, payload_path, &d));
+      out->payload = std::move(d);
+      break;
+    }
+    case EventType::kLoginSuccess:
+    case EventType::kLoginFailure:
+    case EventType::kLogout: {
+      LoginEvent l;
+      PICKET_RETURN_IF_ERROR(ReadLoginEvent(*payload, payload_path, &l));
+      out->payload = std::move(l);
+      break;
+    }
+    case EventType::kPostureResult: {
+      PostureResult p;
+      PICKET_RETURN_IF_ERROR(ReadPostureResult(*payload, payload_path, &p));
+      out->payload = std::move(p);
+      break;
+    }
+    case EventType::kPostureSummary: {
+      PostureSummary p;
+      PICKET_RETURN_IF_ERROR(ReadPostureSummary(*payload, payload_path, &p));
+      out->payload = std::move(p);
       break;
     }
   }

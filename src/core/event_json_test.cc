@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace picket {
@@ -82,6 +84,101 @@ Event StatisticsEvent() {
   return Envelope(EventType::kStatistics, s);
 }
 
+NetworkEvent FullConnection() {
+  NetworkEvent n;
+  n.protocol = "tcp";
+  n.direction = "outbound";
+  n.local_address = "10.0.0.5";
+  n.local_port = 51512;
+  n.remote_address = "93.184.216.34";
+  n.remote_port = 443;
+  n.icmp_type = 3;  // not an ICMP flow: never written
+  n.icmp_code = 1;
+  n.remote_name = "example.com";
+  n.state = "established";
+  n.pid = 812;
+  n.uid = 1000;
+  n.exe = "/usr/bin/curl";
+  n.count = 3;
+  n.bytes_in = 5222;
+  n.bytes_out = 740;
+  n.first_seen_ns = kTime - 2'000'000'000;
+  n.last_seen_ns = kTime - 1'000'000'000;
+  n.source = "sock_diag";
+  return n;
+}
+
+Event NetworkEventOf(EventType type) {
+  return Envelope(type, FullConnection());
+}
+
+Event DnsEventOf() {
+  DnsEvent d;
+  d.query = "www.example.com";
+  d.qtype = "A";
+  d.rcode = "NOERROR";
+  d.addresses = {"93.184.216.34", "93.184.216.35"};
+  d.cnames = {"edge.example.net"};
+  d.ttl = 60;
+  d.server = "10.0.0.1";
+  d.client = "10.0.0.5";
+  d.source = "pcap";
+  return Envelope(EventType::kNetworkDns, d);
+}
+
+LoginEvent FullLogin() {
+  LoginEvent l;
+  l.service = "sudo";
+  l.user = "root";
+  l.by_user = "admin";
+  l.source_address = "203.0.113.9";
+  l.source_port = 52144;
+  l.method = "password";
+  l.tty = "pts/0";
+  l.pid = 1290;
+  l.reason = "bad_password";
+  l.origin = "journal";
+  l.log_time_ns = kTime - 1'000'000;
+  l.message = "pam_unix(sudo:auth): authentication failure";
+  return l;
+}
+
+Event LoginEventOf(EventType type) { return Envelope(type, FullLogin()); }
+
+Event PostureResultEvent() {
+  PostureResult r;
+  r.policy = "debian-iot";
+  r.check_id = "ssh.root_login";
+  r.title = "SSH permits root login";
+  r.result = "fail";
+  r.previous = "pass";
+  r.severity = Severity::kHigh;
+  r.description = "Checks PermitRootLogin.";
+  r.rationale = "Bots try root first.";
+  r.remediation = "Set PermitRootLogin no.";
+  r.references = {"5.2.10", "https://man.openbsd.org/sshd_config"};
+  r.evidence = {"/etc/ssh/sshd_config:32: PermitRootLogin yes"};
+  r.reason = "";
+  return Envelope(EventType::kPostureResult, r);
+}
+
+Event PostureSummaryEvent() {
+  return Envelope(EventType::kPostureSummary,
+                  PostureSummary{"debian-iot", 72, 40, 12, 5, 1, 1840});
+}
+
+Event AlertWithDetails() {
+  Event e = AlertEvent();
+  Alert& a = std::get<Alert>(e.payload);
+  a.type_id = "intel.connection";
+  a.details = {{"indicator", "93.184.216.34"},
+               {"feed", "feodo"},
+               {"category", "botnet_c2"}};
+  a.evidence = std::make_shared<const Event>(
+      NetworkEventOf(EventType::kNetworkConnection));
+  return e;
+}
+
 std::vector<Event> OneOfEachType() {
   return {ProcessEventOf(EventType::kProcessSnapshot),
           ProcessEventOf(EventType::kProcessFork),
@@ -90,7 +187,15 @@ std::vector<Event> OneOfEachType() {
           ProcessEventOf(EventType::kProcessChanged),
           AlertEvent(),
           StatusEvent(),
-          StatisticsEvent()};
+          StatisticsEvent(),
+          NetworkEventOf(EventType::kNetworkConnection),
+          NetworkEventOf(EventType::kNetworkListen),
+          DnsEventOf(),
+          LoginEventOf(EventType::kLoginSuccess),
+          LoginEventOf(EventType::kLoginFailure),
+          LoginEventOf(EventType::kLogout),
+          PostureResultEvent(),
+          PostureSummaryEvent()};
 }
 
 // Parses `json`, which must succeed, and checks that writing it again gives
@@ -201,6 +306,16 @@ TEST(EventJsonTest, EveryTypeRoundTrips) {
   }
 }
 
+TEST(EventJsonTest, OneOfEachTypeCoversEveryType) {
+  std::set<EventType> covered;
+  for (const Event& e : OneOfEachType()) covered.insert(e.type);
+  for (int t = 0; t <= 255; ++t) {
+    const auto type = static_cast<EventType>(t);
+    if (EventTypeName(type) == "unknown") continue;
+    EXPECT_TRUE(covered.count(type)) << EventTypeName(type);
+  }
+}
+
 TEST(EventJsonTest, ProcessFieldsSurviveTheRoundTrip) {
   Event original = ProcessEventOf(EventType::kProcessExit);
   auto& p = std::get<ProcessEvent>(original.payload);
@@ -263,6 +378,260 @@ TEST(EventJsonTest, EvidenceDeeperThanTheCapIsLeftOut) {
     ++depth;
   }
   EXPECT_EQ(depth, kMaxEvidenceDepth);
+}
+
+// The payload of `json`, which must hold exactly one "payload" object at the
+// end of the envelope.
+std::string PayloadOf(const std::string& json) {
+  const size_t at = json.find(R"("payload":)");
+  EXPECT_NE(at, std::string::npos) << json;
+  if (at == std::string::npos) return "";
+  return json.substr(at + 10, json.size() - at - 11);
+}
+
+TEST(EventJsonTest, WritesEveryConnectionFieldInOrder) {
+  EXPECT_EQ(
+      PayloadOf(EventToJson(NetworkEventOf(EventType::kNetworkConnection))),
+      R"({"protocol":"tcp","direction":"outbound","local_address":"10.0.0.5",)"
+      R"("local_port":51512,"remote_address":"93.184.216.34",)"
+      R"("remote_port":443,"remote_name":"example.com",)"
+      R"("state":"established","pid":812,"uid":1000,"exe":"/usr/bin/curl",)"
+      R"("count":3,"bytes_in":5222,"bytes_out":740,)"
+      R"("first_seen":"2026-11-23T15:04:03.123456Z",)"
+      R"("last_seen":"2026-11-23T15:04:04.123456Z","source":"sock_diag"})");
+}
+
+TEST(EventJsonTest, ListenLeavesOutThePeerAndTheCounters) {
+  EXPECT_EQ(PayloadOf(EventToJson(NetworkEventOf(EventType::kNetworkListen))),
+            R"({"protocol":"tcp","direction":"outbound",)"
+            R"("local_address":"10.0.0.5","local_port":51512,)"
+            R"("state":"established","pid":812,"uid":1000,)"
+            R"("exe":"/usr/bin/curl",)"
+            R"("first_seen":"2026-11-23T15:04:03.123456Z",)"
+            R"("last_seen":"2026-11-23T15:04:04.123456Z",)"
+            R"("source":"sock_diag"})");
+}
+
+TEST(EventJsonTest, IcmpFieldsOnlyForIcmp) {
+  for (const char* protocol : {"icmp", "icmpv6"}) {
+    Event e = NetworkEventOf(EventType::kNetworkConnection);
+    auto& n = std::get<NetworkEvent>(e.payload);
+    n.protocol = protocol;
+    n.local_port = 0;
+    n.remote_port = 0;
+    n.icmp_type = 255;
+    n.icmp_code = 0;
+    const std::string json = EventToJson(e);
+    EXPECT_NE(json.find(R"("remote_port":0,"icmp_type":255,"icmp_code":0,)"
+                        R"("remote_name")"),
+              std::string::npos)
+        << json;
+    const NetworkEvent q = std::get<NetworkEvent>(RoundTrip(json).payload);
+    EXPECT_EQ(q.icmp_type, 255);
+    EXPECT_EQ(q.icmp_code, 0);
+  }
+  for (const char* protocol : {"tcp", "udp", "", "ICMP"}) {
+    Event e = NetworkEventOf(EventType::kNetworkConnection);
+    std::get<NetworkEvent>(e.payload).protocol = protocol;
+    const std::string json = EventToJson(e);
+    EXPECT_EQ(json.find("icmp_"), std::string::npos) << json;
+    const NetworkEvent q = std::get<NetworkEvent>(RoundTrip(json).payload);
+    EXPECT_EQ(q.icmp_type, 0);
+  }
+}
+
+TEST(EventJsonTest, NetworkFieldsSurviveTheRoundTrip) {
+  Event original = NetworkEventOf(EventType::kNetworkConnection);
+  auto& n = std::get<NetworkEvent>(original.payload);
+  n.local_port = 65535;  // extremes
+  n.pid = -1;
+  n.uid = 4294967295u;
+  n.count = 18446744073709551615ull;
+  n.bytes_in = 0;
+  n.first_seen_ns = -1000;  // before the epoch is still a time
+  const Event parsed = RoundTrip(EventToJson(original));
+  const auto& q = std::get<NetworkEvent>(parsed.payload);
+  EXPECT_EQ(q.protocol, n.protocol);
+  EXPECT_EQ(q.direction, n.direction);
+  EXPECT_EQ(q.local_address, n.local_address);
+  EXPECT_EQ(q.local_port, 65535);
+  EXPECT_EQ(q.remote_address, n.remote_address);
+  EXPECT_EQ(q.remote_port, n.remote_port);
+  EXPECT_EQ(q.icmp_type, 0);  // tcp: not carried
+  EXPECT_EQ(q.remote_name, n.remote_name);
+  EXPECT_EQ(q.state, n.state);
+  EXPECT_EQ(q.pid, -1);
+  EXPECT_EQ(q.uid, 4294967295u);
+  EXPECT_EQ(q.exe, n.exe);
+  EXPECT_EQ(q.count, 18446744073709551615ull);
+  EXPECT_EQ(q.bytes_in, 0u);
+  EXPECT_EQ(q.bytes_out, n.bytes_out);
+  EXPECT_EQ(q.first_seen_ns, -1000);
+  EXPECT_EQ(q.last_seen_ns, n.last_seen_ns / 1000 * 1000);
+  EXPECT_EQ(q.source, n.source);
+}
+
+TEST(EventJsonTest, UnknownTimesAreOmittedAndReadBackAsZero) {
+  Event conn = NetworkEventOf(EventType::kNetworkConnection);
+  std::get<NetworkEvent>(conn.payload).first_seen_ns = 0;
+  std::get<NetworkEvent>(conn.payload).last_seen_ns = 999;
+  const std::string conn_json = EventToJson(conn);
+  EXPECT_EQ(conn_json.find("_seen"), std::string::npos) << conn_json;
+  const NetworkEvent n = std::get<NetworkEvent>(RoundTrip(conn_json).payload);
+  EXPECT_EQ(n.first_seen_ns, 0);
+  EXPECT_EQ(n.last_seen_ns, 0);
+
+  Event login = LoginEventOf(EventType::kLoginSuccess);
+  std::get<LoginEvent>(login.payload).log_time_ns = 0;
+  const std::string login_json = EventToJson(login);
+  EXPECT_EQ(login_json.find("log_time"), std::string::npos) << login_json;
+  EXPECT_EQ(std::get<LoginEvent>(RoundTrip(login_json).payload).log_time_ns, 0);
+}
+
+TEST(EventJsonTest, EmptyNewPayloadsKeepOnlyNumbersAndSeverity) {
+  const std::vector<std::pair<Event, std::string>> cases = {
+      {Envelope(EventType::kNetworkConnection, NetworkEvent{}),
+       R"({"local_port":0,"remote_port":0,"pid":0,"uid":0,"count":0,)"
+       R"("bytes_in":0,"bytes_out":0})"},
+      {Envelope(EventType::kNetworkListen, NetworkEvent{}),
+       R"({"local_port":0,"pid":0,"uid":0})"},
+      {Envelope(EventType::kNetworkDns, DnsEvent{}), R"({"ttl":0})"},
+      {Envelope(EventType::kLoginFailure, LoginEvent{}),
+       R"({"source_port":0,"pid":0})"},
+      {Envelope(EventType::kPostureResult, PostureResult{}),
+       R"({"severity":"medium"})"},
+      {Envelope(EventType::kPostureSummary, PostureSummary{}),
+       R"({"score":0,"passed":0,"failed":0,"not_applicable":0,"errors":0,)"
+       R"("duration_ms":0})"},
+  };
+  for (const auto& [event, payload] : cases) {
+    SCOPED_TRACE(EventTypeName(event.type));
+    const std::string json = EventToJson(event);
+    EXPECT_EQ(PayloadOf(json), payload);
+    RoundTrip(json);
+  }
+}
+
+TEST(EventJsonTest, DnsKeepsItsListsInOrder) {
+  const std::string json = EventToJson(DnsEventOf());
+  EXPECT_EQ(PayloadOf(json),
+            R"({"query":"www.example.com","qtype":"A","rcode":"NOERROR",)"
+            R"("addresses":["93.184.216.34","93.184.216.35"],)"
+            R"("cnames":["edge.example.net"],"ttl":60,"server":"10.0.0.1",)"
+            R"("client":"10.0.0.5","source":"pcap"})");
+  const DnsEvent d = std::get<DnsEvent>(RoundTrip(json).payload);
+  EXPECT_EQ(d.addresses,
+            (std::vector<std::string>{"93.184.216.34", "93.184.216.35"}));
+  EXPECT_EQ(d.cnames, std::vector<std::string>{"edge.example.net"});
+  EXPECT_EQ(d.ttl, 60u);
+  EXPECT_EQ(d.server, "10.0.0.1");
+}
+
+TEST(EventJsonTest, LoginFieldsSurviveTheRoundTrip) {
+  const std::string failure =
+      EventToJson(LoginEventOf(EventType::kLoginFailure));
+  EXPECT_EQ(PayloadOf(failure),
+            R"({"service":"sudo","user":"root","by_user":"admin",)"
+            R"("source_address":"203.0.113.9","source_port":52144,)"
+            R"("method":"password","tty":"pts/0","pid":1290,)"
+            R"("reason":"bad_password","origin":"journal",)"
+            R"("log_time":"2026-11-23T15:04:05.122456Z",)"
+            R"("message":"pam_unix(sudo:auth): authentication failure"})");
+  const LoginEvent l = std::get<LoginEvent>(RoundTrip(failure).payload);
+  EXPECT_EQ(l.service, "sudo");
+  EXPECT_EQ(l.by_user, "admin");
+  EXPECT_EQ(l.source_port, 52144);
+  EXPECT_EQ(l.tty, "pts/0");
+  EXPECT_EQ(l.pid, 1290);
+  EXPECT_EQ(l.reason, "bad_password");
+  EXPECT_EQ(l.log_time_ns, (kTime - 1'000'000) / 1000 * 1000);
+  EXPECT_EQ(l.message, "pam_unix(sudo:auth): authentication failure");
+  // The login collector marks a success into an account without a login
+  // shell with reason "no_shell", so every login type carries a reason.
+  Event success = LoginEventOf(EventType::kLoginSuccess);
+  std::get<LoginEvent>(success.payload).reason = "no_shell";
+  const std::string json = EventToJson(success);
+  EXPECT_NE(json.find(R"("pid":1290,"reason":"no_shell","origin")"),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(std::get<LoginEvent>(RoundTrip(json).payload).reason, "no_shell");
+  Event logout = LoginEventOf(EventType::kLogout);
+  std::get<LoginEvent>(logout.payload).reason = "";
+  EXPECT_EQ(EventToJson(logout).find("reason"), std::string::npos);
+}
+
+TEST(EventJsonTest, PostureResultAndSummaryRoundTrip) {
+  const std::string result = EventToJson(PostureResultEvent());
+  EXPECT_EQ(PayloadOf(result),
+            R"({"policy":"debian-iot","check_id":"ssh.root_login",)"
+            R"("title":"SSH permits root login","result":"fail",)"
+            R"("previous":"pass","severity":"high",)"
+            R"("description":"Checks PermitRootLogin.",)"
+            R"("rationale":"Bots try root first.",)"
+            R"("remediation":"Set PermitRootLogin no.",)"
+            R"("references":["5.2.10","https://man.openbsd.org/sshd_config"],)"
+            R"("evidence":["/etc/ssh/sshd_config:32: PermitRootLogin yes"]})");
+  const PostureResult r = std::get<PostureResult>(RoundTrip(result).payload);
+  EXPECT_EQ(r.check_id, "ssh.root_login");
+  EXPECT_EQ(r.previous, "pass");
+  EXPECT_EQ(r.severity, Severity::kHigh);
+  EXPECT_EQ(r.references.size(), 2u);
+  EXPECT_EQ(r.evidence.size(), 1u);
+
+  Event error = PostureResultEvent();
+  std::get<PostureResult>(error.payload).result = "error";
+  std::get<PostureResult>(error.payload).reason = "permission denied";
+  const std::string error_json = EventToJson(error);
+  EXPECT_NE(error_json.find(R"(],"reason":"permission denied"})"),
+            std::string::npos)
+      << error_json;
+  RoundTrip(error_json);
+
+  Event summary = PostureSummaryEvent();
+  std::get<PostureSummary>(summary.payload).errors = 4294967295u;
+  std::get<PostureSummary>(summary.payload).duration_ms = -1;
+  const std::string summary_json = EventToJson(summary);
+  EXPECT_EQ(PayloadOf(summary_json),
+            R"({"policy":"debian-iot","score":72,"passed":40,"failed":12,)"
+            R"("not_applicable":5,"errors":4294967295,"duration_ms":-1})");
+  const PostureSummary s =
+      std::get<PostureSummary>(RoundTrip(summary_json).payload);
+  EXPECT_EQ(s.score, 72u);
+  EXPECT_EQ(s.not_applicable, 5u);
+  EXPECT_EQ(s.errors, 4294967295u);
+  EXPECT_EQ(s.duration_ms, -1);
+}
+
+TEST(EventJsonTest, AlertDetailsKeepTheirOrder) {
+  const std::string json = EventToJson(AlertWithDetails());
+  EXPECT_NE(json.find(R"("dedup_key":"/tmp/x/true","details":{)"
+                      R"("indicator":"93.184.216.34","feed":"feodo",)"
+                      R"("category":"botnet_c2"},"evidence":{)"),
+            std::string::npos)
+      << json;
+  const Event parsed = RoundTrip(json);
+  const Alert& a = std::get<Alert>(parsed.payload);
+  ASSERT_EQ(a.details.size(), 3u);
+  EXPECT_EQ(a.details[0], (std::pair<std::string, std::string>(
+                              "indicator", "93.184.216.34")));
+  EXPECT_EQ(a.details[2].first, "category");
+  ASSERT_NE(a.evidence, nullptr);
+  EXPECT_EQ(a.evidence->type, EventType::kNetworkConnection);
+  EXPECT_EQ(std::get<NetworkEvent>(a.evidence->payload).remote_port, 443);
+
+  EXPECT_EQ(EventToJson(AlertEvent()).find("details"), std::string::npos);
+}
+
+TEST(EventJsonTest, RepeatedDetailNamesKeepTheFirstValue) {
+  Event e = AlertWithDetails();
+  std::get<Alert>(e.payload).details = {
+      {"feed", "a"}, {"x\xff", "b"}, {"feed", "c"}, {"x\xfe", "d"}, {"", "e"}};
+  const std::string json = EventToJson(e);
+  EXPECT_NE(json.find("\"details\":{\"feed\":\"a\",\"x\xEF\xBF\xBD\":\"b\","
+                      "\"\":\"e\"}"),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(std::get<Alert>(RoundTrip(json).payload).details.size(), 3u);
 }
 
 TEST(EventJsonTest, StatisticsKeepTheirOrder) {
@@ -384,6 +753,21 @@ TEST(EventJsonTest, MalformedInputNamesTheField) {
   const std::string exec = EventToJson(ProcessEventOf(EventType::kProcessExec));
   const std::string alert = EventToJson(AlertEvent());
   const std::string stats = EventToJson(StatisticsEvent());
+  const std::string conn =
+      EventToJson(NetworkEventOf(EventType::kNetworkConnection));
+  const std::string listen =
+      EventToJson(NetworkEventOf(EventType::kNetworkListen));
+  Event ping_event = NetworkEventOf(EventType::kNetworkConnection);
+  std::get<NetworkEvent>(ping_event.payload).protocol = "icmp";
+  const std::string ping = EventToJson(ping_event);
+  const std::string dns = EventToJson(DnsEventOf());
+  const std::string failure =
+      EventToJson(LoginEventOf(EventType::kLoginFailure));
+  const std::string success =
+      EventToJson(LoginEventOf(EventType::kLoginSuccess));
+  const std::string posture = EventToJson(PostureResultEvent());
+  const std::string summary = EventToJson(PostureSummaryEvent());
+  const std::string intel = EventToJson(AlertWithDetails());
   const std::vector<BadInput> cases = {
       {Replace(exec, R"("pid":1234)", R"("pid":"1234")"),
        "payload.process.pid: expected an integer"},
@@ -436,6 +820,76 @@ TEST(EventJsonTest, MalformedInputNamesTheField) {
        "integer out of range"},
       {Replace(stats, R"("alpha":{})", R"("alpha":[])"),
        R"(payload.components["alpha"]: expected an object)"},
+      {Replace(conn, R"("local_port":51512)", R"("local_port":65536)"),
+       "payload.local_port: integer out of range"},
+      {Replace(conn, R"("remote_port":443)", R"("remote_port":-1)"),
+       "payload.remote_port: integer out of range"},
+      {Replace(conn, R"("remote_port":443)", R"("remote_port":"443")"),
+       "payload.remote_port: expected an integer"},
+      {Replace(conn, R"("remote_port":443,)", ""),
+       "payload.remote_port: missing"},
+      {Replace(conn, R"("remote_port":443)",
+               R"("remote_port":443,"icmp_type":8)"),
+       "payload.icmp_type: only when protocol is icmp or icmpv6"},
+      {Replace(ping, R"("icmp_type":3)", R"("icmp_type":256)"),
+       "payload.icmp_type: integer out of range"},
+      {Replace(ping, R"("icmp_code":1,)", ""), "payload.icmp_code: missing"},
+      {Replace(conn, R"("protocol":"tcp")", R"("protocol":6)"),
+       "payload.protocol: expected a string"},
+      {Replace(conn, R"("bytes_in":5222)", R"("bytes_in":5222.0)"),
+       "payload.bytes_in: expected an integer"},
+      {Replace(conn, R"("first_seen":"2026)", R"("first_seen":"26)"),
+       "payload.first_seen: expected an RFC 3339 timestamp"},
+      {Replace(conn, R"("last_seen":"2026-11-23T15:04:04.123456Z")",
+               R"("last_seen":0)"),
+       "payload.last_seen: expected a string"},
+      {Replace(conn, R"("source":"sock_diag")",
+               R"("source":"sock_diag","flow_id":1)"),
+       "payload.flow_id: unknown field"},
+      {Replace(listen, R"("local_port":51512)",
+               R"("local_port":51512,"remote_port":0)"),
+       "payload.remote_port: only in network.connection"},
+      {Replace(listen, R"("exe":"/usr/bin/curl")",
+               R"("exe":"/usr/bin/curl","bytes_out":0)"),
+       "payload.bytes_out: only in network.connection"},
+      {Replace(dns, R"("addresses":[)", R"("addresses":"1.2.3.4","x":[)"),
+       "payload.addresses: expected an array"},
+      {Replace(dns, R"("93.184.216.35")", "null"),
+       "payload.addresses[1]: expected a string"},
+      {Replace(dns, R"("ttl":60)", R"("ttl":4294967296)"),
+       "payload.ttl: integer out of range"},
+      {Replace(dns, R"("ttl":60,)", ""), "payload.ttl: missing"},
+      {Replace(dns, R"("query")", R"("question")"),
+       "payload.question: unknown field"},
+      {Replace(failure, R"("source_port":52144)", R"("source_port":70000)"),
+       "payload.source_port: integer out of range"},
+      {Replace(failure, R"("pid":1290)", R"("pid":true)"),
+       "payload.pid: expected an integer"},
+      {Replace(failure, R"("log_time":"2026-11-23T15:04:05.122456Z")",
+               R"("log_time":"Nov 23 15:04:05")"),
+       "payload.log_time: expected an RFC 3339 timestamp"},
+      {Replace(success, R"("reason":"bad_password")", R"("reason":["x"])"),
+       "payload.reason: expected a string"},
+      {Replace(posture, R"("severity":"high")", R"("severity":"severe")"),
+       R"(payload.severity: unknown severity "severe")"},
+      {Replace(posture, R"("severity":"high",)", ""),
+       "payload.severity: missing"},
+      {Replace(posture, R"("5.2.10")", "5.2"),
+       "payload.references[0]: expected a string"},
+      {Replace(summary, R"("score":72)", R"("score":"72")"),
+       "payload.score: expected an integer"},
+      {Replace(summary, R"("errors":1)", R"("errors":-1)"),
+       "payload.errors: integer out of range"},
+      {Replace(intel, R"("feed":"feodo")", R"("feed":7)"),
+       R"(payload.details["feed"]: expected a string)"},
+      {Replace(intel, R"("feed":"feodo")", R"("feed":"a","feed":"b")"),
+       R"(payload.details["feed"]: duplicate field)"},
+      {Replace(intel, R"("details":{)", R"("details":[],"x":{)"),
+       "payload.details: expected an object"},
+      {Replace(intel, R"("feed":"feodo")", R"("\udc00":"feodo")"),
+       "payload.details: invalid Unicode escape"},
+      {Replace(intel, R"("remote_port":443)", R"("remote_port":99999)"),
+       "payload.evidence.payload.remote_port: integer out of range"},
       {Replace(exec, R"("comm":"curl")", "\"comm\":\"cu\xffrl\""),
        "invalid JSON at offset"},
       {exec + "x", "invalid JSON at offset"},

@@ -101,6 +101,33 @@ Event Stats() {
   return Envelope(EventType::kStatistics, s);
 }
 
+NetworkEvent Connection() {
+  NetworkEvent n;
+  n.protocol = "tcp";
+  n.direction = "outbound";
+  n.local_address = "10.0.0.5";
+  n.local_port = 51512;
+  n.remote_address = "93.184.216.34";
+  n.remote_port = 443;
+  n.remote_name = "example.com";
+  n.pid = 812;
+  n.exe = "/usr/bin/curl";
+  n.count = 3;
+  n.bytes_in = 5222;
+  n.bytes_out = 740;
+  return n;
+}
+
+LoginEvent Login() {
+  LoginEvent l;
+  l.service = "sshd";
+  l.user = "root";
+  l.source_address = "203.0.113.9";
+  l.source_port = 52144;
+  l.method = "publickey";
+  return l;
+}
+
 std::string Shown(const Event& event, bool show_events = true,
                   bool color = false) {
   Pipe pipe;
@@ -174,6 +201,209 @@ TEST(StdoutSinkTest, ShowsStatusAndStatistics) {
   EXPECT_EQ(Shown(Stats()),
             "15:04:05.123 stats  uptime=300s collector.process[seen=12 "
             "dropped=0] sink.jsonl[written=9]\n");
+}
+
+TEST(StdoutSinkTest, ShowsAConnectionInTheDirectionItStarted) {
+  EXPECT_EQ(Shown(Envelope(EventType::kNetworkConnection, Connection())),
+            "15:04:05.123 conn   tcp out 10.0.0.5:51512 -> 93.184.216.34:443 "
+            "(example.com) pid=812 /usr/bin/curl x3 in=5.1KiB out=740B\n");
+
+  NetworkEvent in = Connection();
+  in.direction = "inbound";
+  in.protocol = "udp";
+  in.local_address = "fe80::1";
+  in.local_port = 161;
+  in.remote_address = "2001:db8::9";
+  in.remote_port = 40000;
+  in.remote_name = "";
+  in.pid = 0;
+  in.exe = "";
+  in.count = 1;
+  in.bytes_in = 0;
+  in.bytes_out = 0;
+  EXPECT_EQ(
+      Shown(Envelope(EventType::kNetworkConnection, in)),
+      "15:04:05.123 conn   udp in [2001:db8::9]:40000 -> [fe80::1]:161\n");
+
+  NetworkEvent ping = Connection();
+  ping.protocol = "icmp";
+  ping.direction = "";
+  ping.remote_name = "";
+  ping.icmp_type = 8;
+  ping.bytes_in = 3 * 1024 * 1024 + 1;
+  EXPECT_EQ(Shown(Envelope(EventType::kNetworkConnection, ping)),
+            "15:04:05.123 conn   icmp ? 10.0.0.5 <-> 93.184.216.34 type=8 "
+            "code=0 pid=812 /usr/bin/curl x3 in=3.0MiB out=740B\n");
+}
+
+TEST(StdoutSinkTest, ShowsAListeningSocket) {
+  NetworkEvent n;
+  n.protocol = "tcp";
+  n.direction = "listen";
+  n.local_address = "0.0.0.0";
+  n.local_port = 22;
+  n.pid = 401;
+  n.exe = "/usr/sbin/sshd";
+  EXPECT_EQ(Shown(Envelope(EventType::kNetworkListen, n)),
+            "15:04:05.123 listen tcp 0.0.0.0:22 pid=401 /usr/sbin/sshd\n");
+}
+
+TEST(StdoutSinkTest, ShowsADnsAnswer) {
+  DnsEvent d;
+  d.query = "example.com";
+  d.qtype = "A";
+  d.rcode = "NOERROR";
+  d.addresses = {"93.184.216.34", "93.184.216.35"};
+  EXPECT_EQ(Shown(Envelope(EventType::kNetworkDns, d)),
+            "15:04:05.123 dns    example.com A -> 93.184.216.34, "
+            "93.184.216.35\n");
+  d.query = "www.example.com";
+  d.cnames = {"edge.example.net"};
+  d.addresses = {"93.184.216.34"};
+  EXPECT_EQ(Shown(Envelope(EventType::kNetworkDns, d)),
+            "15:04:05.123 dns    www.example.com A -> edge.example.net -> "
+            "93.184.216.34\n");
+  DnsEvent nx;
+  nx.query = "nope.example";
+  nx.qtype = "AAAA";
+  nx.rcode = "NXDOMAIN";
+  EXPECT_EQ(Shown(Envelope(EventType::kNetworkDns, nx)),
+            "15:04:05.123 dns    nope.example AAAA NXDOMAIN\n");
+}
+
+TEST(StdoutSinkTest, ShowsLoginsAndLogouts) {
+  EXPECT_EQ(Shown(Envelope(EventType::kLoginSuccess, Login())),
+            "15:04:05.123 login  ok   sshd root from 203.0.113.9:52144 "
+            "(publickey)\n");
+
+  LoginEvent failed = Login();
+  failed.user = "admin";
+  failed.source_port = 0;
+  failed.method = "password";
+  failed.reason = "invalid_user";
+  EXPECT_EQ(Shown(Envelope(EventType::kLoginFailure, failed)),
+            "15:04:05.123 login  FAIL sshd admin from 203.0.113.9 "
+            "(invalid_user)\n");
+
+  LoginEvent su;
+  su.service = "su";
+  su.user = "root";
+  su.by_user = "admin";
+  su.tty = "pts/0";
+  EXPECT_EQ(Shown(Envelope(EventType::kLoginSuccess, su)),
+            "15:04:05.123 login  ok   su root by admin on pts/0\n");
+
+  LoginEvent no_shell = Login();
+  no_shell.user = "backup";
+  no_shell.reason = "no_shell";
+  EXPECT_EQ(Shown(Envelope(EventType::kLoginSuccess, no_shell)),
+            "15:04:05.123 login  ok   sshd backup from 203.0.113.9:52144 "
+            "(publickey, no_shell)\n");
+
+  LoginEvent logout;
+  logout.service = "sshd";
+  logout.user = "root";
+  EXPECT_EQ(Shown(Envelope(EventType::kLogout, logout)),
+            "15:04:05.123 logout sshd root\n");
+}
+
+TEST(StdoutSinkTest, ShowsPostureResultsAndTheSummary) {
+  PostureResult r;
+  r.policy = "debian-iot";
+  r.check_id = "ssh.root_login";
+  r.title = "SSH permits root login";
+  r.result = "fail";
+  r.previous = "pass";
+  r.severity = Severity::kHigh;
+  r.description = "not shown";
+  EXPECT_EQ(Shown(Envelope(EventType::kPostureResult, r)),
+            "15:04:05.123 posture FAIL high ssh.root_login  SSH permits root "
+            "login  (was pass)\n");
+  r.result = "error";
+  r.previous = "";
+  r.reason = "/etc/ssh/sshd_config: permission denied";
+  EXPECT_EQ(Shown(Envelope(EventType::kPostureResult, r)),
+            "15:04:05.123 posture ERROR high ssh.root_login  SSH permits root "
+            "login: /etc/ssh/sshd_config: permission denied\n");
+  r.result = "not_applicable";
+  r.reason = "";
+  EXPECT_EQ(Shown(Envelope(EventType::kPostureResult, r)),
+            "15:04:05.123 posture n/a high ssh.root_login  SSH permits root "
+            "login\n");
+
+  PostureSummary summary{"debian-iot", 72, 40, 12, 5, 1, 1840};
+  EXPECT_EQ(Shown(Envelope(EventType::kPostureSummary, summary)),
+            "15:04:05.123 posture score 72 (pass 40, fail 12, n/a 5, error 1) "
+            "policy debian-iot\n");
+}
+
+TEST(StdoutSinkTest, ShowsAlertDetailsOnTheIndentedLine) {
+  Alert a;
+  a.type_id = "intel.connection";
+  a.severity = Severity::kHigh;
+  a.title = "Connection to a botnet C2";
+  a.details = {{"indicator", "93.184.216.34"},
+               {"feed", "feodo"},
+               {"category", "botnet_c2"},
+               {"note", "two words"}};
+  a.remediation = "Isolate the device.";
+  a.evidence = std::make_shared<const Event>(
+      Envelope(EventType::kNetworkConnection, Connection()));
+  EXPECT_EQ(Shown(Envelope(EventType::kAlert, a)),
+            "15:04:05.123 ALERT  high  intel.connection  Connection to a "
+            "botnet C2: /usr/bin/curl (pid 812) -> 93.184.216.34:443 "
+            "(example.com)\n"
+            "             indicator=93.184.216.34 feed=feodo "
+            "category=botnet_c2 note='two words'\n"
+            "             remediation: Isolate the device.\n");
+
+  // Without a known owner the flow itself is shown; without remediation the
+  // details line ends the alert.
+  NetworkEvent anonymous = Connection();
+  anonymous.pid = 0;
+  anonymous.exe = "";
+  a.evidence = std::make_shared<const Event>(
+      Envelope(EventType::kNetworkConnection, anonymous));
+  a.remediation = "";
+  a.details = {{"feed", "feodo"}};
+  EXPECT_EQ(Shown(Envelope(EventType::kAlert, a)),
+            "15:04:05.123 ALERT  high  intel.connection  Connection to a "
+            "botnet C2: 10.0.0.5:51512 -> 93.184.216.34:443 (example.com)\n"
+            "             feed=feodo\n");
+}
+
+TEST(StdoutSinkTest, HostileBytesInNewEventsCannotControlTheTerminal) {
+  DnsEvent d;
+  d.query = "evil\x1b[2J.example";
+  d.qtype = "A";
+  d.cnames = {"a\nb"};
+  d.addresses = {std::string(500, '1')};
+  const std::string dns = Shown(Envelope(EventType::kNetworkDns, d));
+  EXPECT_EQ(dns.find('\x1b'), std::string::npos) << dns;
+  EXPECT_EQ(dns.find('\n'), dns.size() - 1) << dns;
+  EXPECT_NE(dns.find("evil\\x1b[2J.example A -> a\\nb -> 111"),
+            std::string::npos)
+      << dns;
+  EXPECT_NE(dns.find("...\n"), std::string::npos) << dns;
+
+  LoginEvent l = Login();
+  l.user = "x\xE2\x80\xAEtoor";  // U+202E right-to-left override
+  l.reason = "\r";
+  const std::string login = Shown(Envelope(EventType::kLoginFailure, l));
+  EXPECT_EQ(login,
+            "15:04:05.123 login  FAIL sshd x\\u202etoor from "
+            "203.0.113.9:52144 (\\r)\n");
+
+  Alert a;
+  a.type_id = "login.brute_force";
+  a.title = "Password guessing";
+  a.details = {{"users", "root,\x1b]0;owned\x07" + std::string(500, 'u')}};
+  const std::string alert = Shown(Envelope(EventType::kAlert, a));
+  EXPECT_EQ(alert.find('\x1b'), std::string::npos) << alert;
+  const size_t details = alert.find("\n             users=root,\\x1b]0;owned");
+  ASSERT_NE(details, std::string::npos) << alert;
+  EXPECT_EQ(alert.find('\n', details + 1), alert.size() - 1) << alert;
+  EXPECT_NE(alert.find("...\n"), std::string::npos) << alert;
 }
 
 TEST(StdoutSinkTest, WithoutShowEventsOnlyAlertsAndStatusAreShown) {
@@ -256,7 +486,7 @@ TEST(StdoutSinkTest, WriteFailuresAreCountedAsDropped) {
 }
 
 // The console sample in docs/events.md is what the sink prints for the
-// documented exec and alert examples.
+// documented examples it shows.
 TEST(StdoutSinkTest, MatchesTheConsoleSampleInTheDocs) {
   std::ifstream in(PICKET_SOURCE_DIR "/docs/events.md");
   std::ostringstream text;
@@ -280,11 +510,16 @@ TEST(StdoutSinkTest, MatchesTheConsoleSampleInTheDocs) {
   const size_t end = doc.find("```\n", start + 8);
   const std::string sample = doc.substr(start + 8, end - start - 8);
 
-  ASSERT_TRUE(examples.count("6f1c2a9e8b7d4c30-19"));
-  ASSERT_TRUE(examples.count("6f1c2a9e8b7d4c30-42"));
-  EXPECT_EQ(FormatConsoleEvent(examples["6f1c2a9e8b7d4c30-19"], false) +
-                FormatConsoleEvent(examples["6f1c2a9e8b7d4c30-42"], false),
-            sample);
+  std::string expected;
+  for (const char* id :
+       {"6f1c2a9e8b7d4c30-19", "6f1c2a9e8b7d4c30-24", "6f1c2a9e8b7d4c30-25",
+        "6f1c2a9e8b7d4c30-42", "6f1c2a9e8b7d4c30-45", "6f1c2a9e8b7d4c30-50",
+        "6f1c2a9e8b7d4c30-51", "6f1c2a9e8b7d4c30-120",
+        "6f1c2a9e8b7d4c30-121"}) {
+    ASSERT_TRUE(examples.count(id)) << id;
+    expected += FormatConsoleEvent(examples[id], false);
+  }
+  EXPECT_EQ(expected, sample);
 }
 
 }  // namespace

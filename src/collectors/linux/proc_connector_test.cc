@@ -155,3 +155,29 @@ TEST(ProcConnectorTest, ReportsOwnChildExecWhenRoot) {
 
 }  // namespace
 }  // namespace picket
+
+namespace picket {
+namespace {
+
+TEST(ProcConnectorTest, OverrunIsReportedAsResourceExhausted) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_NET_ADMIN)";
+  // A tiny buffer and a burst we do not read: the kernel must drop events
+  // and say so, which is the collector's cue to rescan /proc.
+  auto conn = ProcConnector::Open(4096);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  for (int i = 0; i < 400; ++i) {
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    int status;
+    waitpid(child, &status, 0);
+  }
+  bool overrun = false;
+  for (int i = 0; i < 100 && !overrun; ++i) {
+    Status st = (*conn)->ReadAvailable([](const ProcConnEvent&) {});
+    overrun = st.code() == Status::Code::kResourceExhausted;
+  }
+  EXPECT_TRUE(overrun);
+}
+
+}  // namespace
+}  // namespace picket

@@ -418,6 +418,19 @@ pid_t StartSleepCopy(const std::string& path) {
     if (!exe.empty() && exe != self) break;
     usleep(2000);
   }
+  // Then until it sleeps: exec is complete and sleep(1) is in nanosleep, so
+  // every /proc file describes the new program.
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)),
+                     std::istreambuf_iterator<char>());
+    size_t close = text.rfind(')');
+    if (close != std::string::npos && close + 2 < text.size() &&
+        text[close + 2] == 'S') {
+      break;
+    }
+    usleep(2000);
+  }
   return pid;
 }
 

@@ -1,0 +1,181 @@
+#include "collectors/login/linux/journal_reader.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include "picket/build_config.h"
+
+#if PICKET_WITH_JOURNAL
+#include <systemd/sd-journal.h>
+#endif
+
+namespace picket::login {
+
+namespace {
+
+std::string Prefix(const std::string& root) {
+  return root == "/" ? std::string() : root;
+}
+
+bool DirHasEntries(const std::string& path) {
+  DIR* d = opendir(path.c_str());
+  if (d == nullptr) return false;
+  bool any = false;
+  while (struct dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') {
+      any = true;
+      break;
+    }
+  }
+  closedir(d);
+  return any;
+}
+
+}  // namespace
+
+#if PICKET_WITH_JOURNAL
+
+namespace {
+
+// The value of FIELD=value data, or empty.
+std::string_view Field(sd_journal* j, const char* field) {
+  const void* data = nullptr;
+  size_t len = 0;
+  if (sd_journal_get_data(j, field, &data, &len) < 0) return {};
+  std::string_view v(static_cast<const char*>(data), len);
+  size_t eq = v.find('=');
+  return eq == std::string_view::npos ? std::string_view() : v.substr(eq + 1);
+}
+
+class SdJournalReader final : public JournalReader {
+ public:
+  explicit SdJournalReader(sd_journal* j) : j_(j) {}
+  ~SdJournalReader() override { sd_journal_close(j_); }
+
+  int fd() const override { return fd_; }
+  bool more() const override { return more_; }
+  std::string cursor() const override { return cursor_; }
+
+  Status Init(const std::string& cursor, bool start_at_end) {
+    fd_ = sd_journal_get_fd(j_);
+    if (fd_ < 0) return ErrnoStatus("sd_journal_get_fd", -fd_);
+    if (!cursor.empty() && sd_journal_seek_cursor(j_, cursor.c_str()) >= 0) {
+      // The cursor's own entry was read before the restart: skip it.
+      if (sd_journal_next(j_) > 0 &&
+          sd_journal_test_cursor(j_, cursor.c_str()) <= 0) {
+        sd_journal_previous(j_);
+      }
+      cursor_ = cursor;
+      return Status::Ok();
+    }
+    if (start_at_end) {
+      sd_journal_seek_tail(j_);
+      sd_journal_previous(j_);
+    } else {
+      sd_journal_seek_head(j_);
+    }
+    return Status::Ok();
+  }
+
+  Status ReadAvailable(
+      const std::function<void(const JournalEntry&)>& fn) override {
+    sd_journal_process(j_);
+    more_ = false;
+    size_t n = 0;
+    while (true) {
+      if (n >= kMaxEntriesPerRead) {
+        more_ = true;
+        break;
+      }
+      int r = sd_journal_next(j_);
+      if (r < 0) return ErrnoStatus("sd_journal_next", -r);
+      if (r == 0) break;
+      ++n;
+      JournalEntry e;
+      e.identifier = Field(j_, "SYSLOG_IDENTIFIER");
+      std::string_view pid = Field(j_, "_PID");
+      if (pid.empty()) pid = Field(j_, "SYSLOG_PID");
+      int64_t p = 0;
+      for (char c : pid) {
+        if (c < '0' || c > '9' || p > 100000000) break;
+        p = p * 10 + (c - '0');
+      }
+      e.pid = static_cast<int32_t>(p);
+      uint64_t usec = 0;
+      if (sd_journal_get_realtime_usec(j_, &usec) >= 0) {
+        e.realtime_ns = static_cast<int64_t>(usec) * 1000;
+      }
+      // MESSAGE last: sd_journal_get_data reuses its buffer per call on
+      // some versions, so the views above are copied by the callee first.
+      std::string identifier(e.identifier);
+      e.identifier = identifier;
+      e.message = Field(j_, "MESSAGE");
+      fn(e);
+      char* c = nullptr;
+      if (sd_journal_get_cursor(j_, &c) >= 0 && c != nullptr) {
+        cursor_ = c;
+        free(c);
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  sd_journal* j_;
+  int fd_ = -1;
+  bool more_ = false;
+  std::string cursor_;
+};
+
+}  // namespace
+
+bool JournalReader::Available(const std::string& root) {
+  std::string p = Prefix(root);
+  // A journal directory left behind (an image built with systemd, run
+  // without it) must not win over the syslog files: journald must run.
+  struct stat st;
+  if (stat((p + "/run/systemd/journal/socket").c_str(), &st) != 0) {
+    return false;
+  }
+  return DirHasEntries(p + "/var/log/journal") ||
+         DirHasEntries(p + "/run/log/journal");
+}
+
+Result<std::unique_ptr<JournalReader>> JournalReader::Open(
+    const std::string& root, const std::vector<std::string>& identifiers,
+    const std::string& cursor, bool start_at_end) {
+  sd_journal* j = nullptr;
+  int r = root == "/" || root.empty()
+              ? sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY)
+              : sd_journal_open_directory(&j, root.c_str(), SD_JOURNAL_OS_ROOT);
+  if (r < 0) return ErrnoStatus("sd_journal_open", -r);
+  auto reader = std::make_unique<SdJournalReader>(j);
+  for (const std::string& id : identifiers) {
+    std::string match = "SYSLOG_IDENTIFIER=" + id;
+    r = sd_journal_add_match(j, match.data(), match.size());
+    if (r < 0) return ErrnoStatus("sd_journal_add_match", -r);
+  }
+  Status st = reader->Init(cursor, start_at_end);
+  if (!st.ok()) return st;
+  return std::unique_ptr<JournalReader>(std::move(reader));
+}
+
+#else  // !PICKET_WITH_JOURNAL
+
+bool JournalReader::Available(const std::string& root) {
+  (void)DirHasEntries;
+  (void)Prefix;
+  return false;
+}
+
+Result<std::unique_ptr<JournalReader>> JournalReader::Open(
+    const std::string&, const std::vector<std::string>&, const std::string&,
+    bool) {
+  return Status::NotSupported("built without libsystemd (PICKET_WITH_JOURNAL)");
+}
+
+#endif  // PICKET_WITH_JOURNAL
+
+}  // namespace picket::login

@@ -1,0 +1,579 @@
+#include "collectors/login/linux/login_collector.h"
+
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "collectors/login/auth_message.h"
+#include "collectors/login/positions.h"
+
+namespace picket {
+
+namespace {
+
+constexpr size_t kMaxMessage = 512;
+constexpr int64_t kSaveEveryMs = 1000;
+constexpr int64_t kPasswdCheckMs = 5000;
+constexpr uint32_t kDirEvents = IN_MODIFY | IN_CREATE | IN_MOVED_TO |
+                                IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
+                                IN_CLOSE_WRITE;
+
+std::string DirOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+bool HasBinary(std::string_view line) {
+  for (unsigned char c : line) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+  }
+  return false;
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string ReadSmallFile(const std::string& path, size_t cap) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string text;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0 && text.size() < cap) {
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
+}
+
+bool IsNoLoginShell(std::string_view shell) {
+  if (shell.empty()) return false;  // empty means /bin/sh to login(1)
+  size_t slash = shell.rfind('/');
+  std::string_view base =
+      slash == std::string_view::npos ? shell : shell.substr(slash + 1);
+  return base == "nologin" || base == "false" || base == "sync" ||
+         base == "halt" || base == "shutdown";
+}
+
+}  // namespace
+
+const std::vector<std::string>& LoginCollector::JournalIdentifiers() {
+  static const std::vector<std::string> ids = {
+      "sshd", "sshd-session", "dropbear",   "login",   "su",
+      "sudo", "telnetd",      "in.telnetd", "busybox", "systemd-logind"};
+  return ids;
+}
+
+LoginCollector::LoginCollector(LoginCollectorConfig config, std::string root,
+                               std::string state_dir, const Clock* clock)
+    : config_(std::move(config)),
+      root_(std::move(root)),
+      state_dir_(std::move(state_dir)),
+      clock_(clock) {}
+
+LoginCollector::~LoginCollector() { Stop(); }
+
+std::string LoginCollector::Path(const std::string& configured) const {
+  if (root_.empty() || root_ == "/") return configured;
+  return root_ + configured;
+}
+
+Status LoginCollector::Start(EventLoop& loop, EventSubmitter& out) {
+  loop_ = &loop;
+  out_ = &out;
+  login::Positions saved;
+  int bad = 0;
+  std::string positions_path = state_dir_ + "/login-positions";
+  saved = login::ParsePositions(ReadSmallFile(positions_path, 1 << 20), &bad);
+  if (bad > 0) {
+    EmitStatus("error", positions_path + ": " + std::to_string(bad) +
+                            " malformed lines ignored");
+  }
+  bool from_start = config_.start_at == "beginning";
+  std::vector<std::string> used;
+  std::string notes;
+
+  if (config_.journal != "off") {
+    bool available = login::JournalReader::Available(root_);
+    if (config_.journal == "on" || available) {
+      auto reader = login::JournalReader::Open(
+          root_, JournalIdentifiers(), saved.journal_cursor, !from_start);
+      if (reader.ok()) {
+        journal_ = std::move(reader.value());
+        PICKET_RETURN_IF_ERROR(
+            loop.AddFd(journal_->fd(), [this] { OnJournal(); }));
+        used.push_back("journal");
+      } else if (config_.journal == "on") {
+        return reader.status().WithContext("login collector (journal: on)");
+      } else {
+        notes += "; journal unavailable: " + reader.status().message();
+      }
+    }
+  }
+  OpenStreams(saved);
+  bool have_syslog = false;
+  bool have_utmp = false;
+  for (const auto& s : streams_) {
+    if (s->kind == StreamKind::kSyslog) have_syslog = true;
+    if (s->kind != StreamKind::kSyslog) have_utmp = true;
+  }
+  if (have_syslog) {
+    std::string files;
+    for (const auto& s : streams_) {
+      if (s->kind != StreamKind::kSyslog) continue;
+      if (!files.empty()) files += ",";
+      files += s->tailer->path();
+    }
+    used.push_back("syslog");
+    notes = " (" + files + ")" + notes;
+  }
+  if (have_utmp) used.push_back("utmp");
+  for (const std::string& u : used) {
+    if (!sources_.empty()) sources_ += "+";
+    sources_ += u;
+  }
+  if (used.empty()) {
+    EmitStatus("mode",
+               "no login source found (no journal, none of the "
+               "syslog files, utmp off)" +
+                   notes);
+  } else {
+    EmitStatus("mode", "sources: " + sources_ + notes);
+  }
+
+  if (!streams_.empty()) {
+    inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (inotify_fd_ >= 0) {
+      PICKET_RETURN_IF_ERROR(loop.AddFd(inotify_fd_, [this] { OnInotify(); }));
+      WatchDirs();
+    } else {
+      EmitStatus("mode", std::string("inotify unavailable (") +
+                             strerror(errno) + "): files are polled every " +
+                             std::to_string(config_.recheck_interval_ms) +
+                             " ms");
+    }
+  }
+  timers_.push_back(loop.AddTimer(config_.recheck_interval_ms,
+                                  config_.recheck_interval_ms, [this] {
+                                    if (inotify_fd_ >= 0) WatchDirs();
+                                    PollAll();
+                                  }));
+  timers_.push_back(
+      loop.AddTimer(kSaveEveryMs, kSaveEveryMs, [this] { SavePositions(); }));
+  PollAll();
+  if (journal_) OnJournal();
+  return Status::Ok();
+}
+
+void LoginCollector::OpenStreams(const login::Positions& saved) {
+  bool from_start = config_.start_at == "beginning";
+  auto add = [&](StreamKind kind, const std::string& path,
+                 const std::string& origin) {
+    login::FileTailer::Options opts;
+    opts.max_line = config_.max_line_bytes;
+    opts.record_size = kind == StreamKind::kSyslog ? 0 : login::kUtmpRecordSize;
+    opts.start_at_end = !from_start;
+    auto stream = std::make_unique<Stream>();
+    stream->kind = kind;
+    stream->origin = origin;
+    stream->tailer = std::make_unique<login::FileTailer>(path, opts);
+    for (const login::FilePosition& p : saved.files) {
+      if (p.path == path) stream->tailer->Restore(p);
+    }
+    streams_.push_back(std::move(stream));
+  };
+  bool syslog = false;
+  if (config_.syslog == "on" || (config_.syslog == "auto" && !journal_)) {
+    for (const std::string& file : config_.syslog_files) {
+      std::string path = Path(file);
+      if (config_.syslog == "auto" && !FileExists(path)) continue;
+      add(StreamKind::kSyslog, path, "syslog:" + file);
+      syslog = true;
+      if (config_.syslog == "auto") break;  // the first that exists
+    }
+  }
+  if (config_.utmp == "on" ||
+      (config_.utmp == "auto" && !journal_ && !syslog)) {
+    add(StreamKind::kWtmp, Path(config_.wtmp_path), "wtmp");
+    add(StreamKind::kBtmp, Path(config_.btmp_path), "btmp");
+  }
+}
+
+void LoginCollector::Stop() {
+  if (loop_ == nullptr) return;
+  SavePositions();
+  for (auto id : timers_) loop_->CancelTimer(id);
+  timers_.clear();
+  if (repoll_timer_ != 0) loop_->CancelTimer(repoll_timer_);
+  repoll_timer_ = 0;
+  if (journal_) {
+    loop_->RemoveFd(journal_->fd());
+    journal_.reset();
+  }
+  if (inotify_fd_ >= 0) {
+    loop_->RemoveFd(inotify_fd_);
+    close(inotify_fd_);
+    inotify_fd_ = -1;
+  }
+  watched_dirs_.clear();
+  // Their counters outlive them: the final statistics come after Stop().
+  for (const auto& s : streams_) {
+    const auto& st = s->tailer->stats();
+    retired_.overlong += st.overlong;
+    retired_.rotations += st.rotations;
+    retired_.truncations += st.truncations;
+    retired_.read_errors += st.read_errors;
+  }
+  streams_.clear();
+  loop_ = nullptr;
+}
+
+void LoginCollector::WatchDirs() {
+  for (const auto& s : streams_) {
+    std::string dir = DirOf(s->tailer->path());
+    bool watched = false;
+    for (const auto& [wd, d] : watched_dirs_) watched = watched || d == dir;
+    if (watched) continue;
+    int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kDirEvents);
+    if (wd >= 0) watched_dirs_[wd] = dir;  // else: the timer retries
+  }
+}
+
+void LoginCollector::OnInotify() {
+  alignas(struct inotify_event) char buf[16384];
+  bool any = false;
+  while (true) {
+    ssize_t n = read(inotify_fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    any = true;
+    for (char* p = buf; p < buf + n;) {
+      auto* ev = reinterpret_cast<struct inotify_event*>(p);
+      if (ev->mask & IN_IGNORED) watched_dirs_.erase(ev->wd);
+      p += sizeof(struct inotify_event) + ev->len;
+    }
+  }
+  // Any change in a watched directory: polling every stream costs a few
+  // syscalls, cheaper than matching names (rotated names vary).
+  if (any) PollAll();
+}
+
+void LoginCollector::SchedulePoll() {
+  if (repoll_timer_ != 0 || loop_ == nullptr) return;
+  repoll_timer_ = loop_->AddTimer(0, 0, [this] {
+    repoll_timer_ = 0;
+    PollAll();
+  });
+}
+
+void LoginCollector::PollAll() {
+  for (auto& s : streams_) PollStream(*s);
+}
+
+void LoginCollector::PollStream(Stream& s) {
+  int64_t now = loop_ != nullptr ? loop_->NowMs() : clock_->MonotonicMs();
+  uint64_t before = s.tailer->stats().lines;
+  bool changed = s.tailer->Poll(now, [&](std::string_view data) {
+    if (s.kind == StreamKind::kSyslog) {
+      OnLine(s, data);
+    } else {
+      OnRecord(s, data);
+    }
+  });
+  if (s.tailer->stats().lines != before) dirty_ = true;
+  if (s.tailer->more()) SchedulePoll();
+  if (!changed) return;
+  dirty_ = true;
+  using State = login::FileTailer::State;
+  switch (s.tailer->state()) {
+    case State::kReading:
+      if (s.was_reading) {
+        EmitStatus("source_restored", s.tailer->path() + " readable again");
+      }
+      s.was_reading = true;
+      break;
+    case State::kMissing:
+      EmitStatus("source_missing", s.tailer->path() + ": " + s.tailer->error() +
+                                       "; watching for its return");
+      s.was_reading = true;
+      break;
+    case State::kUnreadable:
+      EmitStatus("source_unreadable",
+                 s.tailer->path() + ": " + s.tailer->error() +
+                     "; retrying every " +
+                     std::to_string(config_.recheck_interval_ms) + " ms");
+      s.was_reading = true;
+      break;
+    case State::kNotOpened:
+      break;
+  }
+}
+
+void LoginCollector::OnLine(Stream& s, std::string_view line) {
+  ++lines_;
+  if (HasBinary(line)) {
+    ++binary_;
+    return;
+  }
+  login::SyslogLine header;
+  if (login::ParseSyslogLine(line, &header)) {
+    HandleMessage(s.correlator, header.program, header.pid, header.message,
+                  line, LogTimeNs(header.time), s.origin);
+    return;
+  }
+  // No header: a file of bare messages (`sshd -E FILE`), or garbage.
+  if (!HandleMessage(s.correlator, "", 0, line, line, 0, s.origin)) {
+    ++unparsed_;
+  }
+}
+
+bool LoginCollector::HandleMessage(login::AuthCorrelator& correlator,
+                                   std::string_view program, int32_t pid,
+                                   std::string_view message,
+                                   std::string_view line, int64_t log_time_ns,
+                                   const std::string& origin) {
+  login::AuthRecord record;
+  if (!login::ParseAuthMessage(program, message, &record)) return false;
+  facts_.clear();
+  correlator.Add(record, pid, &facts_);
+  for (login::LoginFact& fact : facts_) {
+    LoginEvent& e = fact.login;
+    e.origin = origin;
+    e.log_time_ns = log_time_ns;
+    e.message = std::string(line.substr(0, kMaxMessage));
+    if (fact.type == EventType::kLoginSuccess && config_.resolve_shells &&
+        e.reason.empty() && UserHasNoShell(e.user)) {
+      e.reason = login::kReasonNoShell;
+    }
+    SubmitLogin(fact.type, std::move(e));
+  }
+  return true;
+}
+
+void LoginCollector::OnRecord(Stream& s, std::string_view bytes) {
+  login::UtmpRecord r;
+  if (login::ParseUtmpRecord(bytes, &r) != login::UtmpParse::kOk) {
+    ++utmp_corrupt_;
+    return;
+  }
+  ++utmp_records_;
+  LoginEvent e;
+  e.origin = s.origin;
+  e.user = r.user;
+  e.tty = r.line;
+  e.pid = r.pid;
+  e.source_address = !r.address.empty() ? r.address : r.host;
+  e.log_time_ns = r.time_ns;
+  if (r.line.starts_with("ssh")) {
+    e.service = "sshd";
+  } else if (e.source_address.empty()) {
+    e.service = "login";
+  } else {
+    e.service = "remote";  // wtmp does not say which daemon
+  }
+  if (s.kind == StreamKind::kBtmp) {
+    if (r.type != login::UtmpType::kLoginProcess &&
+        r.type != login::UtmpType::kUserProcess) {
+      return;
+    }
+    e.reason = r.user == "UNKNOWN" ? login::kReasonInvalidUser
+                                   : login::kReasonBadPassword;
+    SubmitLogin(EventType::kLoginFailure, std::move(e));
+    return;
+  }
+  if (r.type == login::UtmpType::kUserProcess) {
+    tty_user_[r.line] = r.user;
+    if (tty_user_.size() > 4096) tty_user_.clear();
+    if (config_.resolve_shells && UserHasNoShell(e.user)) {
+      e.reason = login::kReasonNoShell;
+    }
+    SubmitLogin(EventType::kLoginSuccess, std::move(e));
+  } else if (r.type == login::UtmpType::kDeadProcess && !r.line.empty()) {
+    auto it = tty_user_.find(r.line);
+    if (it == tty_user_.end()) return;  // not a login we saw
+    e.user = it->second;
+    tty_user_.erase(it);
+    SubmitLogin(EventType::kLogout, std::move(e));
+  }
+}
+
+void LoginCollector::OnJournal() {
+  if (!journal_) return;
+  Status st = journal_->ReadAvailable([this](const login::JournalEntry& e) {
+    ++journal_entries_;
+    // Journal entries are single lines already; the message is the line.
+    HandleMessage(journal_correlator_, e.identifier, e.pid, e.message,
+                  e.message, e.realtime_ns, "journal");
+  });
+  if (!st.ok()) EmitStatus("error", "journal: " + st.message());
+  dirty_ = true;
+  if (journal_->more()) {
+    loop_->AddTimer(0, 0, [this] { OnJournal(); });
+  }
+}
+
+void LoginCollector::SubmitLogin(EventType type, LoginEvent login) {
+  Event event;
+  event.time_ns = clock_->RealtimeNs();
+  event.type = type;
+  event.priority =
+      type == EventType::kLoginFailure ? Priority::kLow : Priority::kMedium;
+  event.payload = std::move(login);
+  if (out_->Submit(std::move(event))) {
+    ++events_;
+  } else {
+    ++dropped_;
+  }
+}
+
+void LoginCollector::EmitStatus(const std::string& state,
+                                const std::string& detail) {
+  Event event;
+  event.time_ns = clock_->RealtimeNs();
+  event.type = EventType::kAgentStatus;
+  event.priority = Priority::kMedium;
+  event.payload = AgentStatus{name(), state, detail};
+  if (out_->Submit(std::move(event))) {
+    ++events_;
+  } else {
+    ++dropped_;
+  }
+}
+
+int64_t LoginCollector::LogTimeNs(const login::LogTime& t) {
+  if (!t.valid) return 0;
+  int64_t now_ns = clock_->RealtimeNs();
+  int64_t now_s = now_ns / 1000000000;
+  if (t.has_offset) return login::LogTimeToUnixNs(t, 0);
+  // Local time without a zone: the offset of this machine's zone, cached
+  // for a minute (DST changes are rare; mktime per line is not cheap).
+  if (tz_checked_s_ < 0 || now_s - tz_checked_s_ >= 60) {
+    time_t now_t = static_cast<time_t>(now_s);
+    struct tm local;
+    localtime_r(&now_t, &local);
+    tz_offset_s_ = local.tm_gmtoff;
+    tz_checked_s_ = now_s;
+  }
+  login::LogTime utc = t;
+  utc.has_offset = true;
+  utc.utc_offset_s = static_cast<int32_t>(tz_offset_s_);
+  if (t.has_year) return login::LogTimeToUnixNs(utc, 0);
+  // RFC 3164 has no year: this year, unless that lies in the future (a
+  // December line read in January).
+  time_t now_t = static_cast<time_t>(now_s);
+  struct tm now_tm;
+  gmtime_r(&now_t, &now_tm);
+  int year = now_tm.tm_year + 1900;
+  int64_t ns = login::LogTimeToUnixNs(utc, year);
+  if (ns > now_ns + 86400LL * 1000000000) {
+    ns = login::LogTimeToUnixNs(utc, year - 1);
+  }
+  return ns;
+}
+
+bool LoginCollector::UserHasNoShell(const std::string& user) {
+  if (user.empty()) return false;
+  int64_t now = clock_->MonotonicMs();
+  if (now - passwd_checked_ms_ >= kPasswdCheckMs) {
+    passwd_checked_ms_ = now;
+    std::string path = Path("/etc/passwd");
+    struct stat st;
+    int64_t mtime = -1;
+    if (stat(path.c_str(), &st) == 0) {
+      mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    }
+    if (mtime != passwd_mtime_ns_) {
+      passwd_mtime_ns_ = mtime;
+      no_shell_.clear();
+      std::string text = ReadSmallFile(path, 4 << 20);
+      std::string_view rest = text;
+      while (!rest.empty()) {
+        size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+        // name:passwd:uid:gid:gecos:home:shell
+        size_t colon = line.find(':');
+        size_t last = line.rfind(':');
+        int colons = 0;
+        for (char c : line) colons += c == ':';
+        if (colon == std::string_view::npos || colons != 6) continue;
+        no_shell_[std::string(line.substr(0, colon))] =
+            IsNoLoginShell(line.substr(last + 1));
+      }
+    }
+  }
+  auto it = no_shell_.find(user);
+  return it != no_shell_.end() && it->second;
+}
+
+bool LoginCollector::SavePositions() {
+  if (!dirty_) return true;
+  dirty_ = false;
+  login::Positions p;
+  for (const auto& s : streams_) p.files.push_back(s->tailer->Position());
+  if (journal_) p.journal_cursor = journal_->cursor();
+  std::string text = login::FormatPositions(p);
+  std::string path = state_dir_ + "/login-positions";
+  std::string tmp = path + ".tmp";
+  mkdir(state_dir_.c_str(), 0700);  // the agent's own; may exist
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  if (ok) {
+    fchmod(fd, 0600);
+    ok = write(fd, text.data(), text.size()) ==
+             static_cast<ssize_t>(text.size()) &&
+         fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+  }
+  if (ok) ok = rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    int err = errno;
+    if (position_errors_++ == 0) {
+      EmitStatus("error", "cannot save " + path + ": " + strerror(err) +
+                              " (lines may be read again after a restart)");
+    }
+    unlink(tmp.c_str());
+    dirty_ = true;
+    return false;
+  }
+  ++positions_saved_;
+  return true;
+}
+
+ComponentStats LoginCollector::Stats() const {
+  uint64_t overlong = retired_.overlong, rotations = retired_.rotations,
+           truncations = retired_.truncations,
+           read_errors = retired_.read_errors;
+  for (const auto& s : streams_) {
+    const auto& st = s->tailer->stats();
+    overlong += st.overlong;
+    rotations += st.rotations;
+    truncations += st.truncations;
+    read_errors += st.read_errors;
+  }
+  return {name(),
+          {{"events", events_},
+           {"dropped", dropped_},
+           {"lines", lines_},
+           {"lines_binary", binary_},
+           {"lines_unparsed", unparsed_},
+           {"lines_overlong", overlong},
+           {"rotations", rotations},
+           {"truncations", truncations},
+           {"read_errors", read_errors},
+           {"journal_entries", journal_entries_},
+           {"utmp_records", utmp_records_},
+           {"utmp_corrupt", utmp_corrupt_},
+           {"positions_saved", positions_saved_},
+           {"position_errors", position_errors_}}};
+}
+
+}  // namespace picket

@@ -1,0 +1,142 @@
+// LoginCollector: every login attempt on the device as login.success,
+// login.failure and login.logout events, from whatever logging it has.
+//
+// Sources, chosen at Start() (see LoginCollectorConfig and
+// docs/login-monitoring.md):
+//  - journal: the systemd journal's entries of sshd, sshd-session, login,
+//    su, sudo, dropbear (and a few more), read from a saved cursor;
+//  - syslog: log files (auth.log, secure, messages; rsyslog, sysklogd and
+//    BusyBox formats) followed with inotify through rotation (FileTailer);
+//  - utmp: wtmp (logins, logouts) and btmp (failed logins) records, the
+//    fallback for systems that log neither.
+// In "auto" mode only the best available source is used, so one attempt is
+// never reported twice by two sources. Each stream has its own
+// AuthCorrelator (one event per attempt). Successes of users whose login
+// shell is nologin/false are marked reason "no_shell" (from <root>/etc/
+// passwd), for LoginAlertsDetector. Reading positions (file identity and
+// offset, journal cursor) are saved in <state_dir>/login-positions once a
+// second when they changed and at Stop(): a clean restart reads no line
+// twice and skips none; after a crash at most the last second is re-read.
+// Garbage, binary and over-long lines are counted and skipped; a file that
+// disappears or becomes unreadable is reported (agent.status) and retried
+// every recheck_interval; corrupt utmp records are counted and skipped.
+// All methods run on the event-loop thread.
+#ifndef PICKET_COLLECTORS_LOGIN_LINUX_LOGIN_COLLECTOR_H_
+#define PICKET_COLLECTORS_LOGIN_LINUX_LOGIN_COLLECTOR_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "collectors/collector.h"
+#include "collectors/login/auth_correlator.h"
+#include "collectors/login/linux/file_tailer.h"
+#include "collectors/login/linux/journal_reader.h"
+#include "collectors/login/syslog_line.h"
+#include "collectors/login/utmp_record.h"
+#include "core/clock.h"
+#include "core/config.h"
+
+namespace picket {
+
+class LoginCollector final : public Collector {
+ public:
+  // Program names whose journal entries are read.
+  static const std::vector<std::string>& JournalIdentifiers();
+
+  // `root` prefixes the log, utmp and passwd paths ("/" on a live system);
+  // `state_dir` holds the positions file. `clock` must outlive the
+  // collector.
+  LoginCollector(LoginCollectorConfig config, std::string root,
+                 std::string state_dir, const Clock* clock);
+  ~LoginCollector() override;
+
+  std::string name() const override { return "collector.login"; }
+  Status Start(EventLoop& loop, EventSubmitter& out) override;
+  void Stop() override;
+  ComponentStats Stats() const override;
+
+  // "journal", "syslog", "utmp" joined by '+', once started.
+  const std::string& sources() const { return sources_; }
+
+  // Reads every source now (tests, and after inotify or the timer).
+  void PollAll();
+  // Writes the positions file if anything moved; false on error.
+  bool SavePositions();
+
+ private:
+  enum class StreamKind { kSyslog, kWtmp, kBtmp };
+
+  struct Stream {
+    StreamKind kind = StreamKind::kSyslog;
+    std::string origin;  // "syslog:/var/log/auth.log", "wtmp", ...
+    std::unique_ptr<login::FileTailer> tailer;
+    login::AuthCorrelator correlator;
+    bool was_reading = false;  // for "source_restored" status events
+  };
+
+  void OpenStreams(const login::Positions& saved);
+  void PollStream(Stream& s);
+  void OnLine(Stream& s, std::string_view line);
+  void OnRecord(Stream& s, std::string_view bytes);
+  void OnJournal();
+  // Parses one message and submits the events it stands for; false when it
+  // is not a login message.
+  bool HandleMessage(login::AuthCorrelator& correlator,
+                     std::string_view program, int32_t pid,
+                     std::string_view message, std::string_view line,
+                     int64_t log_time_ns, const std::string& origin);
+  void SubmitLogin(EventType type, LoginEvent login);
+  void EmitStatus(const std::string& state, const std::string& detail);
+  void WatchDirs();
+  void OnInotify();
+  int64_t LogTimeNs(const login::LogTime& t);
+  bool UserHasNoShell(const std::string& user);
+  std::string Path(const std::string& configured) const;
+  void SchedulePoll();
+
+  LoginCollectorConfig config_;
+  std::string root_;
+  std::string state_dir_;
+  const Clock* clock_;
+  EventLoop* loop_ = nullptr;
+  EventSubmitter* out_ = nullptr;
+  std::string sources_;
+  std::vector<std::unique_ptr<Stream>> streams_;
+  std::unique_ptr<login::JournalReader> journal_;
+  login::AuthCorrelator journal_correlator_;
+  int inotify_fd_ = -1;
+  std::unordered_map<int, std::string> watched_dirs_;  // wd -> dir
+  std::vector<EventLoop::TimerId> timers_;
+  EventLoop::TimerId repoll_timer_ = 0;
+  bool dirty_ = false;
+  std::vector<login::LoginFact> facts_;  // scratch
+
+  // Local time zone offset cache, for timestamps without a zone.
+  int64_t tz_checked_s_ = -1;
+  int64_t tz_offset_s_ = 0;
+
+  // user -> has no login shell, from <root>/etc/passwd.
+  std::unordered_map<std::string, bool> no_shell_;
+  int64_t passwd_mtime_ns_ = -1;
+  int64_t passwd_checked_ms_ = -1000000;
+
+  uint64_t events_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t lines_ = 0;
+  uint64_t binary_ = 0;
+  uint64_t unparsed_ = 0;
+  uint64_t journal_entries_ = 0;
+  uint64_t utmp_records_ = 0;
+  uint64_t utmp_corrupt_ = 0;
+  uint64_t positions_saved_ = 0;
+  uint64_t position_errors_ = 0;
+  std::unordered_map<std::string, std::string> tty_user_;  // wtmp logouts
+  login::FileTailer::Stats retired_;  // of streams closed by Stop()
+};
+
+}  // namespace picket
+
+#endif  // PICKET_COLLECTORS_LOGIN_LINUX_LOGIN_COLLECTOR_H_

@@ -1,0 +1,228 @@
+#include "collectors/login/linux/login_collector.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "collectors/login/utmp_record.h"
+
+namespace picket {
+namespace {
+
+class Capture final : public EventSubmitter {
+ public:
+  bool Submit(Event event) override {
+    events.push_back(std::move(event));
+    return true;
+  }
+  std::vector<LoginEvent> Logins(EventType type) const {
+    std::vector<LoginEvent> out;
+    for (const Event& e : events) {
+      if (e.type == type) out.push_back(std::get<LoginEvent>(e.payload));
+    }
+    return out;
+  }
+  std::vector<AgentStatus> Statuses() const {
+    std::vector<AgentStatus> out;
+    for (const Event& e : events) {
+      if (e.type == EventType::kAgentStatus) {
+        out.push_back(std::get<AgentStatus>(e.payload));
+      }
+    }
+    return out;
+  }
+  std::vector<Event> events;
+};
+
+uint64_t Counter(const ComponentStats& stats, const std::string& name) {
+  for (const auto& [n, v] : stats.counters) {
+    if (n == name) return v;
+  }
+  ADD_FAILURE() << "no counter " << name;
+  return 0;
+}
+
+class LoginCollectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/picket-login-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    ASSERT_EQ(system(("mkdir -p " + root_ + "/var/log " + root_ + "/etc " +
+                      root_ + "/state")
+                         .c_str()),
+              0);
+    Write("/etc/passwd",
+          "root:x:0:0:root:/root:/bin/bash\n"
+          "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n");
+    config_.journal = "off";
+    config_.start_at = "beginning";
+    auto loop = EventLoop::Create();
+    ASSERT_TRUE(loop.ok());
+    loop_ = std::move(loop.value());
+  }
+  void TearDown() override {
+    ASSERT_EQ(system(("rm -rf '" + root_ + "'").c_str()), 0);
+  }
+  void Write(const std::string& path, const std::string& text,
+             bool append = false) {
+    std::ofstream out(root_ + path, append ? std::ios::app | std::ios::binary
+                                           : std::ios::binary);
+    out << text;
+  }
+  std::unique_ptr<LoginCollector> Make() {
+    return std::make_unique<LoginCollector>(config_, root_, root_ + "/state",
+                                            &clock_);
+  }
+
+  std::string root_;
+  LoginCollectorConfig config_;
+  SystemClock clock_;
+  std::unique_ptr<EventLoop> loop_;
+};
+
+TEST_F(LoginCollectorTest, SyslogFileEventsWithFactsAndBadLinesCounted) {
+  Write("/var/log/auth.log",
+        "Mar  1 10:00:00 gw sshd[10]: Failed password for root from "
+        "203.0.113.5 port 40000 ssh2\r\n"
+        "Mar  1 10:00:01 gw sshd[10]: Failed password for root from "
+        "203.0.113.5 port 40000 ssh2\n"
+        "Mar  1 10:00:01 gw sshd[10]: \x01\x02 binary junk\n" +
+            std::string("NUL\0inside\n", 11) +
+            "complete garbage without any header\n" + std::string(10000, 'A') +
+            "\n"
+            "Mar  1 10:00:05 gw sshd[11]: Accepted password for www-data from "
+            "198.51.100.2 port 5555 ssh2\n"
+            "Mar  1 10:00:06 gw CRON[12]: pam_unix(cron:session): session "
+            "closed for user root\n");
+  Capture out;
+  auto c = Make();
+  ASSERT_TRUE(c->Start(*loop_, out).ok());
+  EXPECT_EQ(c->sources(), "syslog");
+  auto failures = out.Logins(EventType::kLoginFailure);
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].source_address, "203.0.113.5");
+  EXPECT_EQ(failures[0].user, "root");
+  EXPECT_EQ(failures[0].origin, "syslog:/var/log/auth.log");
+  EXPECT_EQ(failures[0].pid, 10);
+  EXPECT_NE(failures[0].log_time_ns, 0);
+  EXPECT_EQ(failures[0].message.back(), '2');  // CR stripped
+  auto successes = out.Logins(EventType::kLoginSuccess);
+  ASSERT_EQ(successes.size(), 1u);
+  EXPECT_EQ(successes[0].user, "www-data");
+  EXPECT_EQ(successes[0].reason, "no_shell");
+  ComponentStats stats = c->Stats();
+  EXPECT_EQ(Counter(stats, "lines_binary"), 2u);
+  EXPECT_EQ(Counter(stats, "lines_unparsed"), 1u);
+  EXPECT_EQ(Counter(stats, "lines_overlong"), 1u);
+  // The cron logout: a PAM session of another service, reported too.
+  EXPECT_EQ(out.Logins(EventType::kLogout).size(), 1u);
+  c->Stop();
+  struct stat st;
+  ASSERT_EQ(stat((root_ + "/state/login-positions").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(LoginCollectorTest, RestartReadsNoLineTwiceAndSkipsNone) {
+  Write("/var/log/auth.log", "");
+  const std::string line =
+      "Mar  1 10:00:00 gw sshd[10]: Invalid user u%d from 192.0.2.9\n";
+  auto make_line = [&](int i) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, line.c_str(), i);
+    return std::string(buf);
+  };
+  Capture first;
+  auto c = Make();
+  ASSERT_TRUE(c->Start(*loop_, first).ok());
+  Write("/var/log/auth.log", make_line(1) + make_line(2), true);
+  c->PollAll();
+  c->Stop();
+  Write("/var/log/auth.log", make_line(3), true);  // while stopped
+  Capture second;
+  c = Make();
+  ASSERT_TRUE(c->Start(*loop_, second).ok());
+  Write("/var/log/auth.log", make_line(4), true);
+  c->PollAll();
+  c->Stop();
+  auto a = first.Logins(EventType::kLoginFailure);
+  auto b = second.Logins(EventType::kLoginFailure);
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0].user, "u3");
+  EXPECT_EQ(b[1].user, "u4");
+}
+
+TEST_F(LoginCollectorTest, MissingFileReportedThenRead) {
+  config_.syslog = "on";
+  config_.syslog_files = {"/var/log/secure"};
+  Capture out;
+  auto c = Make();
+  ASSERT_TRUE(c->Start(*loop_, out).ok());
+  bool missing = false;
+  for (const auto& s : out.Statuses()) {
+    missing =
+        missing || (s.state == "source_missing" &&
+                    s.detail.find("/var/log/secure") != std::string::npos);
+  }
+  EXPECT_TRUE(missing);
+  Write("/var/log/secure",
+        "Mar  1 10:00:00 gw dropbear[5]: Bad password attempt for 'root' from "
+        "192.0.2.1:1234\n");
+  c->PollAll();
+  auto failures = out.Logins(EventType::kLoginFailure);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].service, "dropbear");
+  EXPECT_EQ(failures[0].source_port, 1234);
+  c->Stop();
+}
+
+TEST_F(LoginCollectorTest, UtmpFallbackWithCorruptRecordSkipped) {
+  config_.syslog_files = {"/var/log/none.log"};  // no syslog file: fallback
+  using login::UtmpRecord;
+  using login::UtmpType;
+  UtmpRecord in;
+  in.type = UtmpType::kUserProcess;
+  in.pid = 77;
+  in.line = "pts/1";
+  in.user = "root";
+  in.host = "203.0.113.50";
+  in.address = "203.0.113.50";
+  in.time_ns = 1700000000000000000;
+  UtmpRecord out_rec = in;
+  out_rec.type = UtmpType::kDeadProcess;
+  out_rec.user = "";
+  std::string corrupt(login::kUtmpRecordSize, '\xee');
+  Write("/var/log/wtmp", login::EncodeUtmpRecord(in) + corrupt +
+                             login::EncodeUtmpRecord(out_rec));
+  UtmpRecord bad = in;
+  bad.type = UtmpType::kLoginProcess;
+  bad.line = "ssh:notty";
+  bad.user = "admin";
+  Write("/var/log/btmp", login::EncodeUtmpRecord(bad));
+  Capture out;
+  auto c = Make();
+  ASSERT_TRUE(c->Start(*loop_, out).ok());
+  EXPECT_EQ(c->sources(), "utmp");
+  auto successes = out.Logins(EventType::kLoginSuccess);
+  ASSERT_EQ(successes.size(), 1u);
+  EXPECT_EQ(successes[0].user, "root");
+  EXPECT_EQ(successes[0].source_address, "203.0.113.50");
+  EXPECT_EQ(successes[0].origin, "wtmp");
+  auto logouts = out.Logins(EventType::kLogout);
+  ASSERT_EQ(logouts.size(), 1u);
+  EXPECT_EQ(logouts[0].user, "root");
+  auto failures = out.Logins(EventType::kLoginFailure);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].service, "sshd");
+  EXPECT_EQ(failures[0].user, "admin");
+  EXPECT_EQ(Counter(c->Stats(), "utmp_corrupt"), 1u);
+  c->Stop();
+}
+
+}  // namespace
+}  // namespace picket
