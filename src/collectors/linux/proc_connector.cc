@@ -18,6 +18,16 @@
 namespace picket {
 
 namespace {
+
+// mnl_nlmsg_ok() casts the length to int, so a header claiming 2 GiB or
+// more passes it and mnl_nlmsg_next() then advances by nothing: check the
+// length as the unsigned number it is.
+bool NlmsgFits(const nlmsghdr* nlh, int remaining) {
+  return remaining >= static_cast<int>(sizeof(nlmsghdr)) &&
+         nlh->nlmsg_len >= sizeof(nlmsghdr) &&
+         nlh->nlmsg_len <= static_cast<uint32_t>(remaining);
+}
+
 constexpr int kVerifyTimeoutMs = 1000;
 constexpr size_t kMaxBacklog = 4096;
 }  // namespace
@@ -28,11 +38,11 @@ void ParseProcConnectorDatagram(const void* data, size_t len,
   // libmnl's framing helpers validate each header against the bytes left.
   int remaining = len > 1 << 30 ? 1 << 30 : static_cast<int>(len);
   const auto* nlh = static_cast<const nlmsghdr*>(data);
-  if (remaining > 0 && !mnl_nlmsg_ok(nlh, remaining)) {
+  if (remaining > 0 && !NlmsgFits(nlh, remaining)) {
     ++*malformed;
     return;
   }
-  for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+  for (; NlmsgFits(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
     if (nlh->nlmsg_type == NLMSG_NOOP) continue;
     if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_OVERRUN) {
       ++*malformed;

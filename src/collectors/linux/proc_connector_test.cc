@@ -128,6 +128,17 @@ TEST(ParseProcConnectorTest, MalformedMessagesCountedAndSkipped) {
   EXPECT_EQ(out[0].pid, 6);
 }
 
+TEST(ParseProcConnectorTest, HugeLengthIsMalformedNotALoop) {
+  // A header claiming 4 GiB: libmnl's own check casts the length to int,
+  // accepts it, and its next-message step then advances by zero bytes.
+  std::string huge(64, '\xff');
+  std::vector<ProcConnEvent> out;
+  uint64_t bad = 0;
+  ParseProcConnectorDatagram(huge.data(), huge.size(), &out, &bad);
+  EXPECT_EQ(bad, 1u);
+  EXPECT_TRUE(out.empty());
+}
+
 TEST(ProcConnectorTest, ReportsOwnChildExecWhenRoot) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_NET_ADMIN)";
   auto conn = ProcConnector::Open(1 << 20);

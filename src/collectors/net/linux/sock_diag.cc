@@ -17,6 +17,15 @@ namespace picket {
 
 namespace {
 
+// mnl_nlmsg_ok() casts the length to int, so a header claiming 2 GiB or
+// more passes it and mnl_nlmsg_next() then advances by nothing: check the
+// length as the unsigned number it is.
+bool NlmsgFits(const nlmsghdr* nlh, int remaining) {
+  return remaining >= static_cast<int>(sizeof(nlmsghdr)) &&
+         nlh->nlmsg_len >= sizeof(nlmsghdr) &&
+         nlh->nlmsg_len <= static_cast<uint32_t>(remaining);
+}
+
 IpAddress FromDiag(uint8_t family, const __be32* words) {
   IpAddress a;
   a.family = family == AF_INET ? 4 : 6;
@@ -39,11 +48,11 @@ Status ParseInetDiagDatagram(const void* data, size_t len, uint8_t protocol,
                              uint64_t* malformed) {
   int remaining = len > (1u << 30) ? (1 << 30) : static_cast<int>(len);
   const auto* nlh = static_cast<const nlmsghdr*>(data);
-  if (remaining > 0 && !mnl_nlmsg_ok(nlh, remaining)) {
+  if (remaining > 0 && !NlmsgFits(nlh, remaining)) {
     ++*malformed;
     return Status::Ok();
   }
-  for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+  for (; NlmsgFits(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
     if (nlh->nlmsg_type == NLMSG_DONE) {
       *done = true;
       return Status::Ok();
