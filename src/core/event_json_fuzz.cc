@@ -2,8 +2,8 @@
 // or read into an Event whose JSON reads back to the same JSON: the writer
 // and the reader are exact inverses on what the writer produces.
 //
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined \
-//     -Iinclude -Isrc src/core/event_json_fuzz.cc src/core/event_json.cc \
+//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined
+//     -Iinclude -Isrc src/core/event_json_fuzz.cc src/core/event_json.cc
 //     src/core/event.cc src/core/status.cc -o event_json_fuzz
 //   ./event_json_fuzz -max_total_time=60
 #include <cstddef>

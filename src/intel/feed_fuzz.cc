@@ -3,8 +3,8 @@
 // the feed text. Beyond not crashing, the parsers must keep their report
 // consistent, and every indicator they emit must compile into a file that
 // opens and finds it again. Build with
-//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc -Iinclude \
-//     src/intel/feed_fuzz.cc src/core/ip_address.cc src/core/status.cc \
+//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc -Iinclude
+//     src/intel/feed_fuzz.cc src/core/ip_address.cc src/core/status.cc
 //     $(ls src/intel/*.cc | grep -v -E '_(test|fuzz)\.cc$')
 #include <cstddef>
 #include <cstdint>

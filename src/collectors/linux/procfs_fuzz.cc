@@ -1,7 +1,7 @@
 // libFuzzer target for the procfs parsers. Every parser sees the same
 // bytes: a process controls its comm and argv, and a fixture tree may hold
 // anything, so each must survive any input. Build with
-//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc \
+//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc
 //     src/collectors/linux/procfs.cc src/collectors/linux/procfs_fuzz.cc
 #include <cstddef>
 #include <cstdint>

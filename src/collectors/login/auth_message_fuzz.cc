@@ -1,8 +1,8 @@
 // libFuzzer target for the auth message parser and the correlator: the user
 // name in most messages is whatever a remote client sent. The first byte
 // picks the program the message is attributed to. Build with
-//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc -Iinclude \
-//     src/collectors/login/{auth_message,auth_correlator}.cc \
+//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc -Iinclude
+//     src/collectors/login/{auth_message,auth_correlator}.cc
 //     src/core/event.cc src/collectors/login/auth_message_fuzz.cc
 #include <cstddef>
 #include <cstdint>

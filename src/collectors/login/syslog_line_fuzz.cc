@@ -1,7 +1,7 @@
 // libFuzzer target for the syslog header parser: log files hold whatever
 // any local program (or a remote syslog sender) wrote. Build with
-//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc \
-//     src/collectors/login/syslog_line.cc \
+//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc
+//     src/collectors/login/syslog_line.cc
 //     src/collectors/login/syslog_line_fuzz.cc
 #include <cstddef>
 #include <cstdint>

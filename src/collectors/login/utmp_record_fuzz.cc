@@ -1,8 +1,8 @@
 // libFuzzer target for the utmp record parser and the positions file
 // parser: both read files that may be corrupt (a crash mid-write, a disk
 // error, or an attacker with write access to /var/log). Build with
-//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc \
-//     src/collectors/login/{utmp_record,positions}.cc \
+//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -Isrc
+//     src/collectors/login/{utmp_record,positions}.cc
 //     src/collectors/login/utmp_record_fuzz.cc
 #include <cstddef>
 #include <cstdint>
