@@ -15,6 +15,8 @@
 #include <sstream>
 #include <utility>
 
+#include "core/yaml_errors.h"
+
 namespace picket {
 
 namespace {
@@ -27,58 +29,6 @@ constexpr int64_t kMsPerSecond = 1000;
 
 // Suggestions are skipped for absurd keys: edit distance is quadratic.
 constexpr size_t kMaxSuggestKeyLength = 64;
-
-// Every error of one file, printed as "<file>:<line>: <key.path>: <message>".
-class ErrorList {
- public:
-  explicit ErrorList(std::string_view file_name) : file_name_(file_name) {}
-
-  // `path` may be empty for errors that concern the document as a whole.
-  void Add(const YAML::Mark& mark, std::string_view path,
-           std::string_view message) {
-    // yaml-cpp marks are 0-based; a null mark (-1) still names line 1 so that
-    // every error line has the same shape.
-    int line = mark.line < 0 ? 1 : mark.line + 1;
-    std::string text = file_name_ + ":" + std::to_string(line) + ": ";
-    if (!path.empty()) {
-      text += path;
-      text += ": ";
-    }
-    text += message;
-    // Keys may hold escaped newlines; the one-error-per-line contract (and
-    // any tool splitting the message on '\n') must survive them.
-    for (char& c : text) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    }
-    errors_.push_back({line, std::move(text)});
-  }
-
-  bool empty() const { return errors_.empty(); }
-
-  // Lines sorted by line number (stable, so one line's errors keep their
-  // order): unknown keys are found after the known ones but read better in
-  // file order.
-  Status ToStatus() {
-    std::stable_sort(
-        errors_.begin(), errors_.end(),
-        [](const Error& a, const Error& b) { return a.line < b.line; });
-    std::string joined;
-    for (const Error& error : errors_) {
-      if (!joined.empty()) joined += '\n';
-      joined += error.text;
-    }
-    return Status::InvalidArgument(joined);
-  }
-
- private:
-  struct Error {
-    int line;
-    std::string text;
-  };
-
-  std::string file_name_;
-  std::vector<Error> errors_;
-};
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -125,23 +75,6 @@ std::string FormatByteSize(uint64_t bytes) {
   return std::to_string(bytes);
 }
 
-bool ParseBool(std::string_view text, bool* out) {
-  std::string lower(text);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  // yes/no and on/off are YAML 1.1 booleans; people still write them.
-  if (lower == "true" || lower == "yes" || lower == "on") {
-    *out = true;
-    return true;
-  }
-  if (lower == "false" || lower == "no" || lower == "off") {
-    *out = false;
-    return true;
-  }
-  return false;
-}
-
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -185,15 +118,6 @@ std::string_view SuggestKey(std::string_view key,
     }
   }
   return best;
-}
-
-std::string JoinChoices(std::initializer_list<std::string_view> choices) {
-  std::string out;
-  for (std::string_view choice : choices) {
-    if (!out.empty()) out += ", ";
-    out += choice;
-  }
-  return out;
 }
 
 // Allowed values of a duration key beyond "a valid duration".
@@ -256,7 +180,8 @@ class MapReader {
   void Bool(std::string_view key, bool* out) {
     const Entry* entry = Take(key);
     if (entry == nullptr) return;
-    if (!entry->value.IsScalar() || !ParseBool(entry->value.Scalar(), out)) {
+    if (!entry->value.IsScalar() ||
+        !ParseYamlBool(entry->value.Scalar(), out)) {
       Error(*entry, "expected a boolean");
     }
   }

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/config.h"
+#include "core/yaml_errors.h"
 
 namespace picket {
 
@@ -29,68 +30,12 @@ constexpr size_t kMaxCheckIdLength = 64;
 constexpr int64_t kMaxCommandTimeoutMs = 300000;
 constexpr uint64_t kMaxCommandOutput = 1 << 20;
 
-class ErrorList {
- public:
-  explicit ErrorList(std::string_view file_name) : file_name_(file_name) {}
-
-  void Add(const YAML::Mark& mark, std::string_view path,
-           std::string_view message) {
-    int line = mark.line < 0 ? 1 : mark.line + 1;
-    std::string text = file_name_ + ":" + std::to_string(line) + ": ";
-    if (!path.empty()) {
-      text += path;
-      text += ": ";
-    }
-    text += message;
-    // One error per line, whatever the keys hold.
-    for (char& c : text) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    }
-    errors_.push_back({line, std::move(text)});
-  }
-
-  bool empty() const { return errors_.empty(); }
-
-  Status ToStatus() {
-    std::stable_sort(
-        errors_.begin(), errors_.end(),
-        [](const Error& a, const Error& b) { return a.line < b.line; });
-    std::string joined;
-    for (const Error& error : errors_) {
-      if (!joined.empty()) joined += '\n';
-      joined += error.text;
-    }
-    return Status::InvalidArgument(joined);
-  }
-
- private:
-  struct Error {
-    int line;
-    std::string text;
-  };
-  std::string file_name_;
-  std::vector<Error> errors_;
-};
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
-}
-
-bool ParseBoolText(std::string_view text, bool* out) {
-  std::string lower = Lower(text);
-  if (lower == "true" || lower == "yes" || lower == "on") {
-    *out = true;
-    return true;
-  }
-  if (lower == "false" || lower == "no" || lower == "off") {
-    *out = false;
-    return true;
-  }
-  return false;
 }
 
 bool ParseVerdict(std::string_view text, Verdict* out) {
@@ -119,15 +64,6 @@ bool ParseMode(std::string_view text, uint32_t* out) {
   if (mode > 07777) return false;
   *out = mode;
   return true;
-}
-
-std::string JoinChoices(std::initializer_list<std::string_view> choices) {
-  std::string out;
-  for (std::string_view choice : choices) {
-    if (!out.empty()) out += ", ";
-    out += choice;
-  }
-  return out;
 }
 
 // A compact YAML tree built from the parser's events. yaml-cpp's own
@@ -350,7 +286,7 @@ class Fields {
     const Entry* entry = Take(key);
     if (entry == nullptr) return false;
     if (!entry->value().IsScalar() ||
-        !ParseBoolText(entry->value().Scalar(), out)) {
+        !ParseYamlBool(entry->value().Scalar(), out)) {
       Error(*entry, "expected a boolean");
       return false;
     }
