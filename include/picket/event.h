@@ -225,6 +225,12 @@ struct Event {
   Payload payload;
 };
 
+// An agent.status event for `component` ("agent", "collector.process", ...)
+// at `time_ns`.
+Event MakeStatusEvent(int64_t time_ns, std::string component, std::string state,
+                      std::string detail,
+                      Priority priority = Priority::kMedium);
+
 }  // namespace picket
 
 #endif  // PICKET_EVENT_H_

@@ -244,11 +244,7 @@ void Agent::SubmitStatistics() {
 }
 
 void Agent::SubmitStatus(const std::string& state, const std::string& detail) {
-  Event event;
-  event.time_ns = clock_.RealtimeNs();
-  event.type = EventType::kAgentStatus;
-  event.priority = Priority::kMedium;
-  event.payload = AgentStatus{"agent", state, detail};
+  Event event = MakeStatusEvent(clock_.RealtimeNs(), "agent", state, detail);
   pipeline_->Submit(std::move(event));
 }
 

@@ -1,6 +1,7 @@
 #include "picket/event.h"
 
 #include <array>
+#include <utility>
 
 namespace picket {
 
@@ -75,6 +76,17 @@ bool ParseSeverity(std::string_view name, Severity* out) {
     }
   }
   return false;
+}
+
+Event MakeStatusEvent(int64_t time_ns, std::string component, std::string state,
+                      std::string detail, Priority priority) {
+  Event event;
+  event.time_ns = time_ns;
+  event.type = EventType::kAgentStatus;
+  event.priority = priority;
+  event.payload =
+      AgentStatus{std::move(component), std::move(state), std::move(detail)};
+  return event;
 }
 
 }  // namespace picket

@@ -188,11 +188,9 @@ void PostureCollector::Submit(Event event) {
 
 void PostureCollector::EmitStatus(const std::string& state,
                                   const std::string& detail) {
-  Event event;
-  event.time_ns = clock_->RealtimeNs();
-  event.type = EventType::kAgentStatus;
-  event.priority = state == "error" ? Priority::kHigh : Priority::kMedium;
-  event.payload = AgentStatus{name(), state, detail};
+  Event event =
+      MakeStatusEvent(clock_->RealtimeNs(), name(), state, detail,
+                      state == "error" ? Priority::kHigh : Priority::kMedium);
   Submit(std::move(event));
 }
 

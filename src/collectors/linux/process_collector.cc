@@ -508,11 +508,7 @@ void ProcessCollector::Submit(Event event) {
 
 void ProcessCollector::EmitStatus(const std::string& state,
                                   const std::string& detail) {
-  Event event;
-  event.time_ns = clock_->RealtimeNs();
-  event.type = EventType::kAgentStatus;
-  event.priority = Priority::kMedium;
-  event.payload = AgentStatus{name(), state, detail};
+  Event event = MakeStatusEvent(clock_->RealtimeNs(), name(), state, detail);
   Submit(std::move(event));
 }
 

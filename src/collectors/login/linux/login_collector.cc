@@ -436,11 +436,7 @@ void LoginCollector::SubmitLogin(EventType type, LoginEvent login) {
 
 void LoginCollector::EmitStatus(const std::string& state,
                                 const std::string& detail) {
-  Event event;
-  event.time_ns = clock_->RealtimeNs();
-  event.type = EventType::kAgentStatus;
-  event.priority = Priority::kMedium;
-  event.payload = AgentStatus{name(), state, detail};
+  Event event = MakeStatusEvent(clock_->RealtimeNs(), name(), state, detail);
   if (out_->Submit(std::move(event))) {
     ++events_;
   } else {

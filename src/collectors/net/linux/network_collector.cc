@@ -240,11 +240,7 @@ void NetworkCollector::Emit(Event event) {
 
 void NetworkCollector::EmitStatus(const std::string& state,
                                   const std::string& detail) {
-  Event event;
-  event.time_ns = clock_->RealtimeNs();
-  event.type = EventType::kAgentStatus;
-  event.priority = Priority::kMedium;
-  event.payload = AgentStatus{name(), state, detail};
+  Event event = MakeStatusEvent(clock_->RealtimeNs(), name(), state, detail);
   Emit(std::move(event));
 }
 
