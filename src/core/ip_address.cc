@@ -190,11 +190,11 @@ std::string IpAddress::ToString() const {
   return std::string(text, p);
 }
 
-bool IpAddress::Parse(const std::string& text, IpAddress* out) {
+bool IpAddress::Parse(std::string_view text, IpAddress* out) {
   const char* s = text.data();
   const char* end = s + text.size();
   IpAddress parsed;
-  if (text.find(':') == std::string::npos) {
+  if (text.find(':') == std::string_view::npos) {
     if (!ParseV4Text(s, end, parsed.bytes.data())) return false;
     parsed.family = 4;
   } else {

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace picket {
 
@@ -30,7 +31,7 @@ struct IpAddress {
   std::string ToString() const;
   // Strict textual IPv4 (no leading zeros) or IPv6 (RFC 4291, embedded
   // dotted quad allowed, no zone); false and *out untouched otherwise.
-  static bool Parse(const std::string& text, IpAddress* out);
+  static bool Parse(std::string_view text, IpAddress* out);
 };
 
 }  // namespace picket

@@ -273,87 +273,21 @@ std::string_view IndicatorKindName(IndicatorKind kind) {
 }
 
 bool ParseIpv4(std::string_view text, uint32_t* out) {
-  uint32_t result = 0;
-  for (int part = 0; part < 4; ++part) {
-    size_t dot = text.find('.');
-    std::string_view digits = part < 3 ? text.substr(0, dot) : text;
-    if (part < 3 && dot == std::string_view::npos) return false;
-    uint32_t v;
-    if (!ParseSmallDecimal(digits, 3, &v) || v > 255) return false;
-    result = result << 8 | v;
-    if (part < 3) text.remove_prefix(dot + 1);
-  }
-  *out = result;
+  IpAddress a;
+  if (!IpAddress::Parse(text, &a) || !a.is_v4()) return false;
+  *out = a.v4();
   return true;
 }
 
 bool ParseIpv6(std::string_view text, std::array<uint8_t, 16>* out) {
-  if (text.size() < 2 || text.size() > 45) return false;
-  uint16_t head[8], tail[8];
-  int nhead = 0, ntail = 0;
-  bool compressed = false;
-  size_t gap = text.find("::");
-  std::string_view parts[2] = {text, {}};
-  if (gap != std::string_view::npos) {
-    compressed = true;
-    parts[0] = text.substr(0, gap);
-    parts[1] = text.substr(gap + 2);
-    if (parts[1].find("::") != std::string_view::npos) return false;
-  }
-  uint8_t v4_bytes[4];
-  bool has_v4 = false;
-  for (int side = 0; side < (compressed ? 2 : 1); ++side) {
-    std::string_view s = parts[side];
-    uint16_t* groups = side == 0 ? head : tail;
-    int& n = side == 0 ? nhead : ntail;
-    if (s.empty()) continue;
-    while (true) {
-      size_t colon = s.find(':');
-      std::string_view g = s.substr(0, colon);
-      bool last = colon == std::string_view::npos;
-      if (last && g.find('.') != std::string_view::npos) {
-        // Embedded dotted quad: only as the very last part.
-        uint32_t v4;
-        if ((compressed && side == 0) || !ParseIpv4(g, &v4)) return false;
-        v4_bytes[0] = uint8_t(v4 >> 24), v4_bytes[1] = uint8_t(v4 >> 16);
-        v4_bytes[2] = uint8_t(v4 >> 8), v4_bytes[3] = uint8_t(v4);
-        has_v4 = true;
-        break;
-      }
-      if (g.empty() || g.size() > 4 || !AllHex(g) || n >= 8) return false;
-      uint16_t v = 0;
-      for (char c : g) v = uint16_t(v << 4 | HexValue(c));
-      groups[n++] = v;
-      if (last) break;
-      s.remove_prefix(colon + 1);
-    }
-  }
-  int groups = nhead + ntail + (has_v4 ? 2 : 0);
-  if (compressed ? groups > 7 : groups != 8) return false;
-  out->fill(0);
-  for (int i = 0; i < nhead; ++i) {
-    (*out)[2 * i] = uint8_t(head[i] >> 8), (*out)[2 * i + 1] = uint8_t(head[i]);
-  }
-  int end = has_v4 ? 12 : 16;
-  for (int i = 0; i < ntail; ++i) {
-    int at = end - 2 * (ntail - i);
-    (*out)[at] = uint8_t(tail[i] >> 8), (*out)[at + 1] = uint8_t(tail[i]);
-  }
-  if (has_v4) std::copy(v4_bytes, v4_bytes + 4, out->begin() + 12);
+  IpAddress a;
+  if (!IpAddress::Parse(text, &a) || !a.is_v6()) return false;
+  *out = a.bytes;
   return true;
 }
 
 bool ParseIpAddress(std::string_view text, IpAddress* out) {
-  uint32_t v4;
-  if (ParseIpv4(text, &v4)) {
-    *out = IpAddress::V4(v4);
-    return true;
-  }
-  IpAddress a;
-  a.family = 6;
-  if (!ParseIpv6(text, &a.bytes)) return false;
-  *out = a;
-  return true;
+  return IpAddress::Parse(text, out);
 }
 
 std::string FormatIpAddress(const IpAddress& address) {
