@@ -205,6 +205,14 @@ bool IpAddress::Parse(std::string_view text, IpAddress* out) {
   return true;
 }
 
+bool IpAddress::is_unspecified() const {
+  if (family == 0) return false;
+  for (uint8_t b : bytes) {
+    if (b != 0) return false;
+  }
+  return true;
+}
+
 IpAddress IpAddress::V6(const std::array<uint8_t, 16>& bytes) {
   IpAddress a;
   a.family = 6;

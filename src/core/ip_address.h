@@ -25,6 +25,8 @@ struct IpAddress {
   uint32_t v4() const;
   // 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104.
   bool is_loopback() const;
+  // 0.0.0.0 or :: (a socket bound to every address).
+  bool is_unspecified() const;
   bool operator==(const IpAddress& o) const = default;
   // "192.0.2.1", "2001:db8::1" (RFC 5952 form; IPv4-mapped as
   // "::ffff:192.0.2.1"); "" when unset.

@@ -285,8 +285,7 @@ void NetworkEngine::OnSocket(const SocketInfo& s, int64_t time_ns,
   bool inbound = false;
   for (const auto& [lk, listener] : listeners_) {
     if (lk.protocol == s.protocol && lk.port == s.local_port &&
-        (lk.local == s.local || lk.local.ToString() == "0.0.0.0" ||
-         lk.local.ToString() == "::")) {
+        (lk.local == s.local || lk.local.is_unspecified())) {
       inbound = true;
       break;
     }

@@ -91,11 +91,7 @@ Status ParseInetDiagDatagram(const void* data, size_t len, uint8_t protocol,
       // UDP: state 7 (TCP_CLOSE) means unconnected, 1 connected.
       s.state = msg.idiag_state == 1 ? "established" : "unconnected";
     }
-    bool all_zero = true;
-    for (size_t i = 0; i < (s.remote.is_v4() ? 4u : 16u); ++i) {
-      all_zero = all_zero && s.remote.bytes[i] == 0;
-    }
-    if (all_zero && s.remote_port == 0) s.remote.family = 0;
+    if (s.remote.is_unspecified() && s.remote_port == 0) s.remote.family = 0;
     // Attributes follow the fixed message; tcp_info carries byte counters.
     const size_t fixed = MNL_ALIGN(sizeof(inet_diag_msg));
     const size_t payload_len = mnl_nlmsg_get_payload_len(nlh);
