@@ -39,6 +39,7 @@ enum class EventType : uint8_t {
   kLogout,             // a session that ended
   kPostureResult,      // one posture check's result ("recommendation")
   kPostureSummary,     // a posture scan's score and counts
+  kHeartbeat,          // the agent is alive (fleet liveness), periodic
 };
 
 // Delivery priority: sinks that batch (MQTT) send high first.
@@ -206,15 +207,25 @@ struct ComponentStats {
   std::vector<std::pair<std::string, uint64_t>> counters;
 };
 
+// Payload of kHeartbeat events: proof of life for the fleet, small enough to
+// send every minute.
+struct Heartbeat {
+  int64_t uptime_ms = 0;
+  std::string version;         // agent version
+  std::string config_version;  // applied remote configuration; empty: none
+  uint64_t events = 0;         // events processed since start
+  uint64_t alerts = 0;         // alerts raised since start
+};
+
 // Payload of kStatistics events: counters since the agent started.
 struct Statistics {
   int64_t uptime_ms = 0;
   std::vector<ComponentStats> components;
 };
 
-using Payload =
-    std::variant<ProcessEvent, Alert, AgentStatus, Statistics, NetworkEvent,
-                 DnsEvent, LoginEvent, PostureResult, PostureSummary>;
+using Payload = std::variant<ProcessEvent, Alert, AgentStatus, Statistics,
+                             NetworkEvent, DnsEvent, LoginEvent, PostureResult,
+                             PostureSummary, Heartbeat>;
 
 struct Event {
   std::string device_id;  // set by the pipeline

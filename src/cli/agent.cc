@@ -13,6 +13,7 @@
 #include "cli/registry.h"
 #include "collectors/linux/file_hash.h"
 #include "core/log.h"
+#include "core/remote_config.h"
 #include "picket/build_config.h"
 
 namespace picket {
@@ -41,6 +42,38 @@ std::string Trim(std::string s) {
   return s;
 }
 
+// Replaces `path` with `content` atomically (temporary file, fsync, rename);
+// the file is created 0600.
+Status WritePrivateFile(const std::string& path, std::string_view content) {
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus("cannot create " + tmp, errno);
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      unlink(tmp.c_str());
+      return ErrnoStatus("cannot write " + tmp, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  fsync(fd);
+  close(fd);
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return ErrnoStatus("cannot replace " + path, err);
+  }
+  return Status::Ok();
+}
+
+std::string RemoteConfigPath(const Config& config) {
+  return config.state_dir + "/remote-config.json";
+}
+
 }  // namespace
 
 std::string ResolveDeviceId(const std::string& configured,
@@ -63,7 +96,14 @@ Agent::Agent(AgentOptions options, Config config)
   ApplyOverrides(&config_);
 }
 
-Agent::~Agent() { StopParts(); }
+Agent::~Agent() {
+  StopParts();
+  // The sinks use the loop (timers, the MQTT socket): they go first.
+  pipeline_.reset();
+#if PICKET_SINK_MQTT
+  mqtt_.reset();
+#endif
+}
 
 void Agent::ApplyOverrides(Config* config) const {
   if (options_.console) config->sinks.stdout_sink.enabled = true;
@@ -80,8 +120,12 @@ Status Agent::Run() {
   if (!loop.ok()) return loop.status();
   loop_ = std::move(loop.value());
 
+  Result<std::string> base = ReadConfigText(options_.config_path);
+  if (base.ok()) base_text_ = std::move(base.value());
+
   PipelineOptions popts;
   popts.device_id = ResolveDeviceId(config_.device.id, options_.root);
+  device_id_ = popts.device_id;
   popts.run_id = RandomRunId();
   popts.queue_capacity = config_.engine.queue_capacity;
   popts.dedup_window_ms = config_.engine.alert_dedup_window_ms;
@@ -104,6 +148,7 @@ Status Agent::Run() {
   SubmitStatus("started", std::string("picket ") + PICKET_VERSION +
                               ", device " + popts.device_id + ", config " +
                               options_.config_path);
+  LoadStoredRemoteConfig();
   PICKET_RETURN_IF_ERROR(StartParts());
   LogInfo("running as device " + popts.device_id);
 
@@ -115,7 +160,40 @@ Status Agent::Run() {
   return st;
 }
 
+void Agent::StartMqtt() {
+#if PICKET_SINK_MQTT
+  if (!config_.sinks.mqtt.enabled) {
+    mqtt_.reset();
+    return;
+  }
+  if (!mqtt_ || !(mqtt_->config() == config_.sinks.mqtt)) {
+    mqtt_.reset();  // the old connection and spool are closed first
+    MqttSinkContext ctx;
+    ctx.loop = loop_.get();
+    ctx.device_id = device_id_;
+    ctx.state_dir = config_.state_dir;
+    ctx.remote_config = [this](std::string_view doc) {
+      return OnRemoteConfig(doc);
+    };
+    ctx.status = [this](std::string_view state, std::string_view detail) {
+      pipeline_->Submit(MakeStatusEvent(clock_.RealtimeNs(), "sink.mqtt",
+                                        std::string(state),
+                                        std::string(detail)));
+    };
+    auto sink = std::make_shared<MqttSink>(config_.sinks.mqtt, std::move(ctx));
+    Status st = sink->Open();
+    if (!st.ok()) {
+      LogError("sink.mqtt: " + st.ToString());
+      SubmitStatus("error", "sink.mqtt: " + st.ToString());
+    }
+    mqtt_ = std::move(sink);
+  }
+  pipeline_->AddSink(mqtt_);
+#endif
+}
+
 Status Agent::StartParts() {
+  StartMqtt();
   for (auto& sink : BuildSinks(config_)) {
     Status st = sink->Open();
     if (!st.ok()) {
@@ -143,6 +221,11 @@ Status Agent::StartParts() {
     stats_timer_ = loop_->AddTimer(config_.engine.statistics_interval_ms,
                                    config_.engine.statistics_interval_ms,
                                    [this] { SubmitStatistics(); });
+  }
+  if (config_.engine.heartbeat_interval_ms > 0) {
+    heartbeat_timer_ = loop_->AddTimer(config_.engine.heartbeat_interval_ms,
+                                       config_.engine.heartbeat_interval_ms,
+                                       [this] { SubmitHeartbeat(); });
   }
   return Status::Ok();
 }
@@ -196,6 +279,8 @@ void Agent::StopParts() {
   if (!loop_) return;
   if (stats_timer_ != 0) loop_->CancelTimer(stats_timer_);
   stats_timer_ = 0;
+  if (heartbeat_timer_ != 0) loop_->CancelTimer(heartbeat_timer_);
+  heartbeat_timer_ = 0;
   if (intel_timer_ != 0) loop_->CancelTimer(intel_timer_);
   intel_timer_ = 0;
   for (auto& collector : collectors_) collector->Stop();
@@ -203,14 +288,40 @@ void Agent::StopParts() {
 }
 
 void Agent::Reload() {
-  auto fresh = LoadConfigFile(options_.config_path);
+  Result<std::string> text = ReadConfigText(options_.config_path);
+  Result<Config> fresh = text.ok() ? ParseConfig(*text, options_.config_path)
+                                   : Result<Config>(text.status());
   if (!fresh.ok()) {
     LogError("reload rejected, keeping the running configuration: " +
              fresh.status().message());
     SubmitStatus("reload_rejected", fresh.status().message());
     return;
   }
+  base_text_ = std::move(text.value());
   Config config = std::move(fresh.value());
+  if (!remote_doc_.empty()) {
+    RemoteConfigResult remote =
+        ApplyRemoteConfig(base_text_, options_.config_path, remote_doc_);
+    if (remote.ok) {
+      config = std::move(remote.config);
+    } else {
+      LogWarning("remote configuration version " + remote_version_ +
+                 " does not fit the reloaded file; running on the file alone");
+      SubmitStatus("remote_config",
+                   "version " + remote_version_ +
+                       " dropped: it does not fit the reloaded file (" +
+                       remote.errors[0].field + ": " + remote.errors[0].error +
+                       ")");
+      remote_doc_.clear();
+      remote_version_.clear();
+    }
+  }
+  ApplyConfig(std::move(config));
+  LogInfo("configuration reloaded from " + options_.config_path);
+  SubmitStatus("reloaded", options_.config_path);
+}
+
+void Agent::ApplyConfig(Config config) {
   ApplyOverrides(&config);
   StopParts();
   collectors_.clear();
@@ -224,10 +335,62 @@ void Agent::Reload() {
   if (!st.ok()) {
     LogError("reload: " + st.ToString());
     SubmitStatus("error", "reload: " + st.ToString());
+  }
+}
+
+void Agent::LoadStoredRemoteConfig() {
+  Result<std::string> stored = ReadWholeFile(RemoteConfigPath(config_));
+  if (!stored.ok() || stored->empty()) return;
+  std::string doc = std::move(stored.value());
+  RemoteConfigResult remote =
+      ApplyRemoteConfig(base_text_, options_.config_path, doc);
+  if (!remote.ok) {
+    std::string why = remote.errors.empty() ? "invalid"
+                                            : remote.errors[0].field + ": " +
+                                                  remote.errors[0].error;
+    LogWarning("stored remote configuration ignored: " + why);
+    SubmitStatus("remote_config", "stored remote configuration version " +
+                                      remote.version + " ignored (" + why +
+                                      ")");
     return;
   }
-  LogInfo("configuration reloaded from " + options_.config_path);
-  SubmitStatus("reloaded", options_.config_path);
+  remote_doc_ = std::move(doc);
+  remote_version_ = remote.version;
+  config_ = std::move(remote.config);
+  ApplyOverrides(&config_);
+  SubmitStatus("remote_config",
+               "version " + remote_version_ + " in force (stored)");
+}
+
+std::string Agent::OnRemoteConfig(std::string_view doc) {
+  RemoteConfigResult remote =
+      ApplyRemoteConfig(base_text_, options_.config_path, doc);
+  std::string report = RemoteConfigReportJson(remote, device_id_);
+  if (!remote.ok) {
+    std::string first = remote.errors.empty() ? "invalid"
+                                              : remote.errors[0].field + ": " +
+                                                    remote.errors[0].error;
+    LogWarning("remote configuration version " + remote.version +
+               " rejected (" + std::to_string(remote.errors.size()) +
+               " error(s)); the running configuration stays");
+    SubmitStatus("remote_config_rejected",
+                 "version " + remote.version + ": " +
+                     std::to_string(remote.errors.size()) +
+                     " error(s), first: " + first);
+    return report;
+  }
+  if (doc == remote_doc_) return report;  // already in force
+  Status saved = WritePrivateFile(RemoteConfigPath(config_), doc);
+  if (!saved.ok()) {
+    LogWarning("remote configuration not kept for the next start: " +
+               saved.message());
+  }
+  remote_doc_ = std::string(doc);
+  remote_version_ = remote.version;
+  ApplyConfig(std::move(remote.config));
+  LogInfo("remote configuration version " + remote_version_ + " applied");
+  SubmitStatus("remote_config", "version " + remote_version_ + " applied");
+  return report;
 }
 
 void Agent::SubmitStatistics() {
@@ -240,6 +403,21 @@ void Agent::SubmitStatistics() {
   event.type = EventType::kStatistics;
   event.priority = Priority::kLow;
   event.payload = std::move(stats);
+  pipeline_->Submit(std::move(event));
+}
+
+void Agent::SubmitHeartbeat() {
+  Heartbeat beat;
+  beat.uptime_ms = loop_->NowMs() - started_ms_;
+  beat.version = PICKET_VERSION;
+  beat.config_version = remote_version_;
+  beat.events = pipeline_->processed();
+  beat.alerts = pipeline_->alerts();
+  Event event;
+  event.time_ns = clock_.RealtimeNs();
+  event.type = EventType::kHeartbeat;
+  event.priority = Priority::kHigh;
+  event.payload = std::move(beat);
   pipeline_->Submit(std::move(event));
 }
 

@@ -7,6 +7,12 @@
 // detectors and sinks; an invalid one is reported (log and agent.status
 // event) and the running configuration stays. device.id, state_dir and
 // engine.* take effect at the next start. Run() blocks on the calling thread.
+//
+// Remote configuration (from the MQTT sink) is laid over the local file
+// (core/remote_config.h), applied the same way as a reload, and kept in
+// <state_dir>/remote-config.json so that it is in force from the next start
+// on, before the broker is reachable. The MQTT sink itself survives reloads
+// whose sinks.mqtt section is unchanged, keeping its connection.
 #ifndef PICKET_CLI_AGENT_H_
 #define PICKET_CLI_AGENT_H_
 
@@ -21,6 +27,11 @@
 #include "engine/pipeline.h"
 #include "intel/linux/intel_file.h"
 #include "intel/linux/intel_provider.h"
+#include "picket/build_config.h"
+
+#if PICKET_SINK_MQTT
+#include "sinks/mqtt/mqtt_sink.h"
+#endif
 
 namespace picket {
 
@@ -43,7 +54,17 @@ class Agent {
   Status StartParts();
   void StopParts();
   void Reload();
+  // Replaces the running configuration: collectors, detectors and sinks are
+  // rebuilt (the MQTT sink only when its settings changed).
+  void ApplyConfig(Config config);
+  // The remote document `doc` over the local file: applied (and kept) when
+  // valid; the report to publish either way.
+  std::string OnRemoteConfig(std::string_view doc);
+  // Loads <state_dir>/remote-config.json over config_, when present.
+  void LoadStoredRemoteConfig();
+  void StartMqtt();
   void SubmitStatistics();
+  void SubmitHeartbeat();
   void SubmitStatus(const std::string& state, const std::string& detail);
   void ApplyOverrides(Config* config) const;
   // Loads the intel file (reporting the outcome) and arms its reload check.
@@ -60,7 +81,15 @@ class Agent {
   std::unique_ptr<IntelHandle> intel_;
   HandleIntelProvider intel_provider_{nullptr};
   EventLoop::TimerId intel_timer_ = 0;
+  EventLoop::TimerId heartbeat_timer_ = 0;
   int64_t started_ms_ = 0;
+  std::string device_id_;
+  std::string base_text_;       // the local configuration file's text
+  std::string remote_doc_;      // the remote document in force; "" none
+  std::string remote_version_;  // its version
+#if PICKET_SINK_MQTT
+  std::shared_ptr<MqttSink> mqtt_;
+#endif
 };
 
 // The device id for `configured` ("auto" or an explicit id): for "auto",

@@ -113,6 +113,12 @@ constexpr SinkEntry kSinks[] = {
      [](const Config& c) -> std::unique_ptr<Sink> {
        return std::make_unique<StdoutSink>(c.sinks.stdout_sink);
      }},
+#if PICKET_SINK_MQTT
+    // Built by the agent, which gives it the event loop and outlives
+    // reloads with it (cli/agent.cc).
+    {"sink.mqtt", [](const Config& c) { return c.sinks.mqtt.enabled; },
+     nullptr},
+#endif
 };
 
 }  // namespace
@@ -143,7 +149,9 @@ std::vector<std::unique_ptr<Detector>> BuildDetectors(
 std::vector<std::unique_ptr<Sink>> BuildSinks(const Config& config) {
   std::vector<std::unique_ptr<Sink>> out;
   for (const SinkEntry& e : kSinks) {
-    if (e.enabled(config)) out.push_back(e.create(config));
+    if (e.create != nullptr && e.enabled(config)) {
+      out.push_back(e.create(config));
+    }
   }
   return out;
 }

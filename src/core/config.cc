@@ -126,7 +126,8 @@ struct DurationRange {
   bool zero_disables = false;  // 0 is accepted below min_ms and means "off"
 };
 
-enum class StringKind { kNonEmpty, kAbsolutePath };
+// kOptional*: "" is accepted and means "not set".
+enum class StringKind { kNonEmpty, kAbsolutePath, kOptional, kOptionalPath };
 
 // Reads one YAML mapping into typed fields. Each getter consumes its key;
 // a key that is absent leaves the field at its default. Finish() reports
@@ -251,7 +252,7 @@ class MapReader {
       Error(*entry, message);
       return;
     }
-    *out = entry->value.Scalar();
+    *out = entry->value.IsNull() ? "" : entry->value.Scalar();
   }
 
   void Enum(std::string_view key,
@@ -357,7 +358,14 @@ class MapReader {
 
   static bool CheckString(const YAML::Node& node, StringKind kind,
                           std::string* message) {
-    bool path = kind == StringKind::kAbsolutePath;
+    bool path =
+        kind == StringKind::kAbsolutePath || kind == StringKind::kOptionalPath;
+    bool optional =
+        kind == StringKind::kOptional || kind == StringKind::kOptionalPath;
+    if (optional &&
+        (node.IsNull() || (node.IsScalar() && node.Scalar().empty()))) {
+      return true;
+    }
     if (!node.IsScalar() || node.Scalar().empty()) {
       *message = path ? "expected an absolute path" : "expected a string";
       return false;
@@ -392,6 +400,8 @@ void ReadEngine(MapReader& r, EngineConfig* c) {
   r.Duration("statistics_interval", {kMsPerSecond, true},
              &c->statistics_interval_ms);
   r.Duration("alert_dedup_window", {0, false}, &c->alert_dedup_window_ms);
+  r.Duration("heartbeat_interval", {kMsPerSecond, true},
+             &c->heartbeat_interval_ms);
 }
 
 void ReadProcessCollector(MapReader& r, ProcessCollectorConfig* c) {
@@ -571,6 +581,78 @@ bool CheckSingleDocument(const std::string& text, ErrorList* errors) {
   return false;
 }
 
+void ReadMqttSpool(MapReader& r, MqttSpoolConfig* c) {
+  r.String("path", StringKind::kOptionalPath, &c->path);
+  r.Size("max_size", 64 << 10, &c->max_bytes);
+  r.Enum("fsync", {"always", "interval", "never"}, &c->fsync);
+  r.Duration("fsync_interval", {100, false}, &c->fsync_interval_ms);
+}
+
+void ReadMqttSink(MapReader& r, MqttSinkConfig* c) {
+  r.Bool("enabled", &c->enabled);
+  r.Enum("mode", {"plain", "azure"}, &c->mode);
+  r.String("host", StringKind::kOptional, &c->host);
+  r.Int("port", 0, 65535, &c->port);
+  r.Enum("protocol", {"3.1.1", "5"}, &c->protocol);
+  r.String("client_id", StringKind::kOptional, &c->client_id);
+  r.String("topic_prefix", StringKind::kNonEmpty, &c->topic_prefix);
+  r.Duration("keepalive", {5 * kMsPerSecond, false}, &c->keepalive_ms);
+  r.Duration("reconnect_min", {100, false}, &c->reconnect_min_ms);
+  r.Duration("reconnect_max", {100, false}, &c->reconnect_max_ms);
+  r.String("ca_file", StringKind::kOptionalPath, &c->ca_file);
+  r.String("ca_path", StringKind::kOptionalPath, &c->ca_path);
+  r.String("cert_file", StringKind::kOptionalPath, &c->cert_file);
+  r.String("key_file", StringKind::kOptionalPath, &c->key_file);
+  r.String("username", StringKind::kOptional, &c->username);
+  r.String("password_file", StringKind::kOptionalPath, &c->password_file);
+  r.String("connection_string_file", StringKind::kOptionalPath,
+           &c->connection_string_file);
+  r.Duration("sas_token_ttl", {60 * kMsPerSecond, false}, &c->sas_token_ttl_ms);
+  r.Section("batch", [&](MapReader& b) {
+    b.Duration("high", {0, false}, &c->batch_high_ms);
+    b.Duration("medium", {0, false}, &c->batch_medium_ms);
+    b.Duration("low", {0, false}, &c->batch_low_ms);
+    b.Size("max_message_size", 1 << 10, &c->max_message_bytes);
+    b.Enum("compression", {"none", "zstd"}, &c->compression);
+  });
+  r.Int("max_inflight", 1, 1000, &c->max_inflight);
+  r.Bool("remote_config", &c->remote_config);
+  r.Section("spool", [&](MapReader& s) { ReadMqttSpool(s, &c->spool); });
+}
+
+// Settings that only make sense together; reported at the root of the
+// mqtt section.
+void CheckMqttSink(const YAML::Node& root, const MqttSinkConfig& c,
+                   ErrorList* errors) {
+  if (!c.enabled) return;
+  YAML::Mark mark = root["sinks"]["mqtt"].Mark();
+  if (c.mode == "plain" && c.host.empty()) {
+    errors->Add(mark, "sinks.mqtt.host", "required when mqtt is enabled");
+  }
+  if (c.mode == "azure" && c.connection_string_file.empty()) {
+    errors->Add(mark, "sinks.mqtt.connection_string_file",
+                "required in azure mode");
+  }
+  if (c.cert_file.empty() != c.key_file.empty()) {
+    errors->Add(
+        mark,
+        c.cert_file.empty() ? "sinks.mqtt.cert_file" : "sinks.mqtt.key_file",
+        "cert_file and key_file go together");
+  }
+  if (!c.password_file.empty() && c.username.empty()) {
+    errors->Add(mark, "sinks.mqtt.username",
+                "required when password_file is set");
+  }
+  if (c.reconnect_max_ms < c.reconnect_min_ms) {
+    errors->Add(mark, "sinks.mqtt.reconnect_max",
+                "must not be shorter than reconnect_min");
+  }
+  if (c.spool.max_bytes < c.max_message_bytes) {
+    errors->Add(mark, "sinks.mqtt.spool.max_size",
+                "must be at least batch.max_message_size");
+  }
+}
+
 void ReadConfig(const YAML::Node& root, ErrorList* errors, Config* c) {
   if (root.IsNull()) return;  // "---" alone: all defaults
   if (!root.IsMap()) {
@@ -616,9 +698,11 @@ void ReadConfig(const YAML::Node& root, ErrorList* errors, Config* c) {
               [&](MapReader& k) { ReadJsonlSink(k, &c->sinks.jsonl); });
     s.Section("stdout",
               [&](MapReader& k) { ReadStdoutSink(k, &c->sinks.stdout_sink); });
+    s.Section("mqtt", [&](MapReader& k) { ReadMqttSink(k, &c->sinks.mqtt); });
   });
   r.Section("posture", [&](MapReader& s) { ReadPosture(s, &c->posture); });
   r.Finish();
+  if (errors->empty()) CheckMqttSink(root, c->sinks.mqtt, errors);
 }
 
 }  // namespace
@@ -646,6 +730,12 @@ Result<Config> ParseConfig(std::string_view yaml_text,
 }
 
 Result<Config> LoadConfigFile(const std::string& path) {
+  Result<std::string> text = ReadConfigText(path);
+  if (!text.ok()) return text.status();
+  return ParseConfig(*text, path);
+}
+
+Result<std::string> ReadConfigText(const std::string& path) {
   struct Closer {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
@@ -669,7 +759,7 @@ Result<Config> LoadConfigFile(const std::string& path) {
       break;
     }
   }
-  return ParseConfig(text, path);
+  return text;
 }
 
 bool ParseDurationMs(std::string_view text, int64_t* out_ms) {

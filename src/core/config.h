@@ -32,6 +32,7 @@ struct EngineConfig {
                                             // detectors; excess is dropped
   int64_t statistics_interval_ms = 300000;  // 0 disables statistics events
   int64_t alert_dedup_window_ms = 3600000;  // same alert suppressed within
+  int64_t heartbeat_interval_ms = 60000;    // 0 disables agent.heartbeat
 };
 
 struct ProcessCollectorConfig {
@@ -155,9 +156,54 @@ struct StdoutSinkConfig {
   bool show_events = true;  // false: alerts and status only
 };
 
+// The store-and-forward spool under the MQTT sink (docs/spool-format.md).
+struct MqttSpoolConfig {
+  std::string path;  // empty: <state_dir>/spool
+  uint64_t max_bytes = 8ull << 20;
+  std::string fsync = "interval";  // always | interval | never
+  int64_t fsync_interval_ms = 5000;
+  bool operator==(const MqttSpoolConfig&) const = default;
+};
+
+// Delivery to the fleet over MQTT (docs/mqtt.md).
+struct MqttSinkConfig {
+  bool enabled = false;
+  std::string mode = "plain";      // plain | azure (IoT Hub conventions)
+  std::string host;                // plain: the broker; azure: from the string
+  uint32_t port = 0;               // 0: 1883, or 8883 with TLS
+  std::string protocol = "3.1.1";  // 3.1.1 | 5
+  std::string client_id;           // empty: the device id
+  std::string topic_prefix = "picket";  // topics: <prefix>/<device>/<kind>
+  int64_t keepalive_ms = 60000;
+  int64_t reconnect_min_ms = 1000;  // first retry; doubles, jittered
+  int64_t reconnect_max_ms = 300000;
+  // TLS is on when a CA is given (and always in azure mode, which falls back
+  // to the system's CA directory).
+  std::string ca_file;
+  std::string ca_path;
+  std::string cert_file;  // X.509 client certificate (PEM)
+  std::string key_file;   // its private key (PEM, unencrypted, 0600)
+  std::string username;
+  std::string password_file;           // 0600 or narrower; never logged
+  std::string connection_string_file;  // azure: the device/module string
+  int64_t sas_token_ttl_ms = 3600000;  // azure: renewed at 80% of this
+  // Events wait at most this long for a batch, per priority; alerts go
+  // at once.
+  int64_t batch_high_ms = 1000;
+  int64_t batch_medium_ms = 10000;
+  int64_t batch_low_ms = 60000;
+  uint64_t max_message_bytes = 64ull << 10;
+  std::string compression = "none";  // none | zstd
+  uint32_t max_inflight = 16;        // QoS 1 messages awaiting PUBACK
+  bool remote_config = true;         // subscribe to the config topic
+  MqttSpoolConfig spool;
+  bool operator==(const MqttSinkConfig&) const = default;
+};
+
 struct SinksConfig {
   JsonlSinkConfig jsonl;
   StdoutSinkConfig stdout_sink;  // YAML key: "stdout"
+  MqttSinkConfig mqtt;
 };
 
 // The periodic security posture scan (docs/posture.md).
@@ -193,6 +239,9 @@ Result<Config> ParseConfig(std::string_view yaml_text,
 
 // Reads and parses a file. I/O failures name the path.
 Result<Config> LoadConfigFile(const std::string& path);
+// Reads a configuration file's text (at most 1 MiB). I/O failures name the
+// path.
+Result<std::string> ReadConfigText(const std::string& path);
 
 // "30s", "5m", "1h", "250ms", "2d", or a bare integer (seconds).
 bool ParseDurationMs(std::string_view text, int64_t* out_ms);

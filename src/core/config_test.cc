@@ -60,6 +60,20 @@ std::string Describe(const Config& c) {
       << "jsonl.alerts_only=" << j.alerts_only << "\n"
       << "stdout.enabled=" << so.enabled << "\n"
       << "stdout.show_events=" << so.show_events << "\n";
+  const auto& m = c.sinks.mqtt;
+  out << "engine.heartbeat_interval_ms=" << c.engine.heartbeat_interval_ms
+      << "\nmqtt=" << m.enabled << m.mode << "|" << m.host << "|" << m.port
+      << "|" << m.protocol << "|" << m.client_id << "|" << m.topic_prefix << "|"
+      << m.keepalive_ms << "|" << m.reconnect_min_ms << "|"
+      << m.reconnect_max_ms << "|" << m.ca_file << "|" << m.ca_path << "|"
+      << m.cert_file << "|" << m.key_file << "|" << m.username << "|"
+      << m.password_file << "|" << m.connection_string_file << "|"
+      << m.sas_token_ttl_ms << "|" << m.batch_high_ms << "|"
+      << m.batch_medium_ms << "|" << m.batch_low_ms << "|"
+      << m.max_message_bytes << "|" << m.compression << "|" << m.max_inflight
+      << "|" << m.remote_config << "|" << m.spool.path << "|"
+      << m.spool.max_bytes << "|" << m.spool.fsync << "|"
+      << m.spool.fsync_interval_ms << "\n";
   return out.str();
 }
 
@@ -494,6 +508,43 @@ TEST(ConfigTest, LoadConfigFileReadFailuresAreNotInvalidArgument) {
   ASSERT_FALSE(huge.ok());
   EXPECT_EQ(huge.status().code(), Status::Code::kResourceExhausted);
   EXPECT_NE(huge.status().message().find(path), std::string::npos);
+}
+
+TEST(ConfigTest, MqttSettingsThatOnlyWorkTogether) {
+  EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: true\n"),
+            "t.yaml:3: sinks.mqtt.host: required when mqtt is enabled");
+  EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: true\n    mode: azure\n"),
+            "t.yaml:3: sinks.mqtt.connection_string_file: required in azure "
+            "mode");
+  EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: true\n    host: b\n"
+                   "    cert_file: /c.pem\n"),
+            "t.yaml:3: sinks.mqtt.key_file: cert_file and key_file go "
+            "together");
+  EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: true\n    host: b\n"
+                   "    password_file: /pw\n"),
+            "t.yaml:3: sinks.mqtt.username: required when password_file is "
+            "set");
+  EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: true\n    host: b\n"
+                   "    reconnect_min: 10s\n    reconnect_max: 1s\n"),
+            "t.yaml:3: sinks.mqtt.reconnect_max: must not be shorter than "
+            "reconnect_min");
+  // Disabled, the section may be incomplete; empty strings mean "unset".
+  EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: false\n    host: \"\"\n"
+                   "    ca_file: \"\"\n"),
+            "");
+  EXPECT_NE(Errors("sinks:\n  mqtt:\n    ca_file: relative.pem\n"), "");
+  Result<Config> c = ParseConfig(
+      "sinks:\n  mqtt:\n    enabled: true\n    host: broker\n"
+      "    protocol: \"5\"\n    batch:\n      high: 0\n"
+      "      compression: zstd\n    spool:\n      max_size: 1MiB\n"
+      "      fsync: always\n",
+      "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sinks.mqtt.protocol, "5");
+  EXPECT_EQ(c->sinks.mqtt.batch_high_ms, 0);
+  EXPECT_EQ(c->sinks.mqtt.compression, "zstd");
+  EXPECT_EQ(c->sinks.mqtt.spool.max_bytes, 1u << 20);
+  EXPECT_EQ(c->sinks.mqtt.spool.fsync, "always");
 }
 
 TEST(ConfigTest, ShippedConfigEqualsTheBuiltInDefaults) {

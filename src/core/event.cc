@@ -7,7 +7,7 @@ namespace picket {
 
 namespace {
 
-constexpr std::array<std::pair<EventType, std::string_view>, 16> kTypeNames = {{
+constexpr std::array<std::pair<EventType, std::string_view>, 17> kTypeNames = {{
     {EventType::kProcessSnapshot, "process.snapshot"},
     {EventType::kProcessFork, "process.fork"},
     {EventType::kProcessExec, "process.exec"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<EventType, std::string_view>, 16> kTypeNames = {{
     {EventType::kLogout, "login.logout"},
     {EventType::kPostureResult, "posture.result"},
     {EventType::kPostureSummary, "posture.summary"},
+    {EventType::kHeartbeat, "agent.heartbeat"},
 }};
 
 constexpr std::array<std::string_view, 3> kPriorityNames = {"low", "medium",

@@ -387,6 +387,19 @@ void WriteStatistics(JsonWriter& w, const Statistics& s) {
   w.EndObject();
 }
 
+void WriteHeartbeat(JsonWriter& w, const Heartbeat& h) {
+  w.StartObject();
+  w.Key("uptime_ms");
+  w.Int64(h.uptime_ms);
+  WriteStringField(w, "version", h.version);
+  WriteStringField(w, "config_version", h.config_version);
+  w.Key("events");
+  w.Uint64(h.events);
+  w.Key("alerts");
+  w.Uint64(h.alerts);
+  w.EndObject();
+}
+
 // Returns the payload as `T`, or an empty T when the event holds another
 // kind: that is a producer bug, and writing the type's empty payload keeps
 // the line parseable.
@@ -448,6 +461,11 @@ void WritePayload(JsonWriter& w, const Event& event, int depth) {
     case EventType::kPostureSummary: {
       PostureSummary empty;
       WritePostureSummary(w, PayloadAs(event, &empty));
+      return;
+    }
+    case EventType::kHeartbeat: {
+      Heartbeat empty;
+      WriteHeartbeat(w, PayloadAs(event, &empty));
       return;
     }
   }
@@ -947,6 +965,18 @@ Status ReadStatistics(const JsonValue& v, const std::string& path,
   return r.Finish();
 }
 
+Status ReadHeartbeat(const JsonValue& v, const std::string& path,
+                     Heartbeat* h) {
+  PICKET_RETURN_IF_ERROR(CheckObject(v, path));
+  ObjectReader r(v, path);
+  PICKET_RETURN_IF_ERROR(r.Integer("uptime_ms", &h->uptime_ms));
+  PICKET_RETURN_IF_ERROR(r.String("version", &h->version));
+  PICKET_RETURN_IF_ERROR(r.String("config_version", &h->config_version));
+  PICKET_RETURN_IF_ERROR(r.Integer("events", &h->events));
+  PICKET_RETURN_IF_ERROR(r.Integer("alerts", &h->alerts));
+  return r.Finish();
+}
+
 Status ReadEvent(const JsonValue& v, const std::string& path, int depth,
                  Event* out) {
   PICKET_RETURN_IF_ERROR(CheckObject(v, path));
@@ -1047,6 +1077,12 @@ Status ReadEvent(const JsonValue& v, const std::string& path, int depth,
       PostureSummary p;
       PICKET_RETURN_IF_ERROR(ReadPostureSummary(*payload, payload_path, &p));
       out->payload = std::move(p);
+      break;
+    }
+    case EventType::kHeartbeat: {
+      Heartbeat h;
+      PICKET_RETURN_IF_ERROR(ReadHeartbeat(*payload, payload_path, &h));
+      out->payload = std::move(h);
       break;
     }
   }

@@ -195,7 +195,9 @@ std::vector<Event> OneOfEachType() {
           LoginEventOf(EventType::kLoginFailure),
           LoginEventOf(EventType::kLogout),
           PostureResultEvent(),
-          PostureSummaryEvent()};
+          PostureSummaryEvent(),
+          Envelope(EventType::kHeartbeat,
+                   Heartbeat{60000, "0.1.0", "42", 1904, 3})};
 }
 
 // Parses `json`, which must succeed, and checks that writing it again gives

@@ -21,6 +21,7 @@ namespace picket {
 class EventLoop {
  public:
   using FdCallback = std::function<void()>;
+  using IoCallback = std::function<void(bool readable, bool writable)>;
   using TimerCallback = std::function<void()>;
   using SignalCallback = std::function<void(int signo)>;
   using TimerId = uint64_t;
@@ -31,6 +32,11 @@ class EventLoop {
   // Calls `cb` whenever `fd` is readable (level-triggered). The caller keeps
   // ownership of fd and must RemoveFd() before closing it.
   virtual Status AddFd(int fd, FdCallback cb) = 0;
+  // Like AddFd(), for sockets that also write (an MQTT connection): `cb`
+  // learns which readiness fired, and writability is watched only while
+  // SetWriteInterest(fd, true). Errors and hang-ups count as readable.
+  virtual Status AddIoFd(int fd, IoCallback cb) = 0;
+  virtual Status SetWriteInterest(int fd, bool on) = 0;
   virtual void RemoveFd(int fd) = 0;
 
   // Runs `cb` after `delay_ms`, then every `period_ms` if it is > 0.

@@ -27,7 +27,7 @@ void Pipeline::AddDetector(std::unique_ptr<Detector> detector) {
   detectors_.push_back(std::move(detector));
 }
 
-void Pipeline::AddSink(std::unique_ptr<Sink> sink) {
+void Pipeline::AddSink(std::shared_ptr<Sink> sink) {
   sinks_.push_back(std::move(sink));
 }
 

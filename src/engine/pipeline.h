@@ -49,7 +49,9 @@ class Pipeline final : public EventSubmitter, private AlertEmitter {
   Pipeline(PipelineOptions options, const Clock* clock);
 
   void AddDetector(std::unique_ptr<Detector> detector);
-  void AddSink(std::unique_ptr<Sink> sink);
+  // Shared so that a sink can outlive a reload (the MQTT sink keeps its
+  // connection while detectors and collectors are rebuilt).
+  void AddSink(std::shared_ptr<Sink> sink);
   // Drops every detector and sink (after flushing the sinks), for reload.
   void ClearDetectorsAndSinks();
 
@@ -63,6 +65,8 @@ class Pipeline final : public EventSubmitter, private AlertEmitter {
 
   const std::string& device_id() const { return options_.device_id; }
   size_t queued() const { return queue_.size(); }
+  uint64_t processed() const { return processed_; }
+  uint64_t alerts() const { return alerts_; }
 
  private:
   void Emit(Alert alert) override;
@@ -73,7 +77,7 @@ class Pipeline final : public EventSubmitter, private AlertEmitter {
   const Clock* clock_;
   BoundedQueue<Event> queue_;
   std::vector<std::unique_ptr<Detector>> detectors_;
-  std::vector<std::unique_ptr<Sink>> sinks_;
+  std::vector<std::shared_ptr<Sink>> sinks_;
   std::vector<Alert> pending_alerts_;
   Detector* current_detector_ = nullptr;  // the one in OnEvent(), if any
   std::unordered_map<std::string, int64_t> last_alert_ms_;

@@ -162,6 +162,8 @@ std::string_view Label(EventType type) {
     case EventType::kPostureResult:
     case EventType::kPostureSummary:
       return "posture";
+    case EventType::kHeartbeat:
+      return "alive";
   }
   return "?";
 }
@@ -463,6 +465,10 @@ std::string FormatConsoleEvent(const Event& event, bool color) {
     AppendPostureResult(*pr, &out);
   } else if (const auto* ps = std::get_if<PostureSummary>(&event.payload)) {
     AppendPostureSummary(*ps, &out);
+  } else if (const auto* h = std::get_if<Heartbeat>(&event.payload)) {
+    out += "uptime=" + std::to_string(h->uptime_ms / 1000) +
+           "s events=" + std::to_string(h->events) +
+           " alerts=" + std::to_string(h->alerts);
   }
   out += '\n';
   return out;

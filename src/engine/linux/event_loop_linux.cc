@@ -35,13 +35,31 @@ class EpollLoop final : public EventLoop {
   }
 
   Status AddFd(int fd, FdCallback cb) override {
+    return AddIoFd(fd, [cb = std::move(cb)](bool, bool) { cb(); });
+  }
+
+  Status AddIoFd(int fd, IoCallback cb) override {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
     if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
       return ErrnoStatus("epoll_ctl add", errno);
     }
-    fds_[fd] = std::make_shared<FdCallback>(std::move(cb));
+    fds_[fd] = std::make_shared<FdEntry>(FdEntry{std::move(cb), false});
+    return Status::Ok();
+  }
+
+  Status SetWriteInterest(int fd, bool on) override {
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return Status::NotFound("fd not registered");
+    if (it->second->want_write == on) return Status::Ok();
+    epoll_event ev{};
+    ev.events = EPOLLIN | (on ? EPOLLOUT : 0u);
+    ev.data.fd = fd;
+    if (epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) != 0) {
+      return ErrnoStatus("epoll_ctl mod", errno);
+    }
+    it->second->want_write = on;
     return Status::Ok();
   }
 
@@ -88,7 +106,14 @@ class EpollLoop final : public EventLoop {
     running_ = true;
     epoll_event events[32];
     while (running_) {
+      // What timers produced (statistics, heartbeats, batch deadlines) is
+      // handled by the after hooks before the loop sleeps, not at the next
+      // wake-up; hooks may add timers, so go round until none is due.
       int timeout = RunDueTimers();
+      while (timers_fired_ && running_) {
+        for (auto& hook : after_hooks_) hook();
+        timeout = RunDueTimers();
+      }
       if (!running_) break;
       int n = epoll_wait(epfd_, events, 32, timeout);
       if (n < 0) {
@@ -105,8 +130,10 @@ class EpollLoop final : public EventLoop {
         auto it = fds_.find(fd);
         if (it == fds_.end()) continue;
         // Hold a reference: the callback may remove its own fd.
-        std::shared_ptr<FdCallback> cb = it->second;
-        (*cb)();
+        std::shared_ptr<FdEntry> entry = it->second;
+        uint32_t ready = events[i].events;
+        entry->cb((ready & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0,
+                  (ready & EPOLLOUT) != 0);
       }
       for (auto& hook : after_hooks_) hook();
     }
@@ -134,6 +161,10 @@ class EpollLoop final : public EventLoop {
   }
 
  private:
+  struct FdEntry {
+    IoCallback cb;
+    bool want_write;
+  };
   struct Timer {
     std::shared_ptr<TimerCallback> cb;
     int64_t period_ms;
@@ -148,6 +179,7 @@ class EpollLoop final : public EventLoop {
 
   // Fires every due timer; returns the epoll timeout until the next one.
   int RunDueTimers() {
+    timers_fired_ = false;
     while (!heap_.empty() && running_) {
       HeapEntry top = heap_.top();
       auto it = timers_.find(top.id);
@@ -167,6 +199,7 @@ class EpollLoop final : public EventLoop {
       } else {
         timers_.erase(it);
       }
+      timers_fired_ = true;
       (*cb)();
     }
     return heap_.empty() ? -1 : 0;
@@ -183,8 +216,9 @@ class EpollLoop final : public EventLoop {
   int wakefd_;
   int sigfd_ = -1;
   bool running_ = false;
+  bool timers_fired_ = false;  // set by RunDueTimers()
   SignalCallback signal_cb_;
-  std::unordered_map<int, std::shared_ptr<FdCallback>> fds_;
+  std::unordered_map<int, std::shared_ptr<FdEntry>> fds_;
   std::unordered_map<TimerId, Timer> timers_;
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
   TimerId next_timer_id_ = 1;

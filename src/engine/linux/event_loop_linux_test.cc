@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -64,6 +65,63 @@ TEST(EventLoopTest, FdCallbackAndAfterHook) {
   EXPECT_GE(after, 1);
   close(fds[0]);
   close(fds[1]);
+}
+
+TEST(EventLoopTest, AfterHooksRunBeforeSleepingWhenATimerFired) {
+  // A timer's work (an event queued by a statistics timer) must be handled
+  // at once, not when the next, much later, timer wakes the loop.
+  auto loop = NewLoop();
+  bool queued = false;
+  int64_t handled_after_ms = -1;
+  int64_t start = loop->NowMs();
+  loop->AddTimer(10, 0, [&] { queued = true; });
+  loop->AddTimer(1000, 0, [&] { loop->Stop(); });
+  loop->AddAfterHook([&] {
+    if (queued && handled_after_ms < 0) {
+      handled_after_ms = loop->NowMs() - start;
+      loop->Stop();
+    }
+  });
+  ASSERT_TRUE(loop->Run().ok());
+  ASSERT_GE(handled_after_ms, 0);
+  EXPECT_LT(handled_after_ms, 500);
+}
+
+TEST(EventLoopTest, WriteInterestReportsWritableOnlyWhileOn) {
+  auto loop = NewLoop();
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  int writable = 0;
+  int readable = 0;
+  ASSERT_TRUE(loop->AddIoFd(sv[0],
+                            [&](bool r, bool w) {
+                              if (w) {
+                                ++writable;
+                                // Off again: no more writable reports.
+                                EXPECT_TRUE(
+                                    loop->SetWriteInterest(sv[0], false).ok());
+                                ASSERT_EQ(write(sv[1], "x", 1), 1);
+                              }
+                              if (r) {
+                                char c;
+                                ASSERT_EQ(read(sv[0], &c, 1), 1);
+                                ++readable;
+                                loop->Stop();
+                              }
+                            })
+                  .ok());
+  // An idle socket is always writable, so only the interest gates it.
+  loop->AddTimer(20, 0, [&] {
+    EXPECT_EQ(writable, 0);
+    EXPECT_TRUE(loop->SetWriteInterest(sv[0], true).ok());
+  });
+  ASSERT_TRUE(loop->Run().ok());
+  EXPECT_EQ(writable, 1);
+  EXPECT_EQ(readable, 1);
+  EXPECT_FALSE(loop->SetWriteInterest(12345, true).ok());
+  loop->RemoveFd(sv[0]);
+  close(sv[0]);
+  close(sv[1]);
 }
 
 TEST(EventLoopTest, SignalsArriveThroughTheLoop) {

@@ -1,0 +1,141 @@
+#include "core/remote_config.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+namespace picket {
+namespace {
+
+constexpr char kBase[] = R"(
+device:
+  id: cam-01
+detectors:
+  brute_force:
+    capacity: 7
+    leak_interval: 30s
+collectors:
+  process:
+    mode: poll
+)";
+
+std::string FieldsOf(const RemoteConfigResult& r) {
+  std::string out;
+  for (const auto& e : r.errors) out += e.field + "=" + e.error + "\n";
+  return out;
+}
+
+TEST(RemoteConfigTest, OverlayChangesOnlyWhatItNames) {
+  RemoteConfigResult r = ApplyRemoteConfig(
+      kBase, "picket.yaml",
+      R"({"version": 42, "detectors": {"brute_force": {"capacity": 3}},
+          "posture": {"interval": "6h"}, "log_level": "debug"})");
+  ASSERT_TRUE(r.ok) << FieldsOf(r);
+  EXPECT_EQ(r.version, "42");
+  EXPECT_EQ(r.config.detectors.brute_force.capacity, 3u);
+  // Siblings of a changed key keep the local file's value.
+  EXPECT_EQ(r.config.detectors.brute_force.leak_interval_ms, 30000);
+  EXPECT_EQ(r.config.collectors.process.mode, "poll");
+  EXPECT_EQ(r.config.device.id, "cam-01");
+  EXPECT_EQ(r.config.posture.interval_ms, 6 * 3600000);
+  EXPECT_EQ(r.config.log_level, "debug");
+}
+
+TEST(RemoteConfigTest, BooleansListsAndStringVersions) {
+  RemoteConfigResult r = ApplyRemoteConfig(kBase, "picket.yaml",
+                                           R"({"version": "2026-11-23.1",
+          "collectors": {"network": {"enabled": false}},
+          "detectors": {"exec_location": {"paths": ["/tmp", "/data/tmp"]}}})");
+  ASSERT_TRUE(r.ok) << FieldsOf(r);
+  EXPECT_EQ(r.version, "2026-11-23.1");
+  EXPECT_FALSE(r.config.collectors.network.enabled);
+  EXPECT_EQ(r.config.detectors.exec_location.paths,
+            (std::vector<std::string>{"/tmp", "/data/tmp"}));
+}
+
+TEST(RemoteConfigTest, EveryInvalidFieldIsListed) {
+  RemoteConfigResult r = ApplyRemoteConfig(kBase, "picket.yaml",
+                                           R"({"version": 5,
+          "detectors": {"brute_force": {"capacity": -1, "colour": "red"}},
+          "collectors": {"process": {"poll_interval": "fast"}}})");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.version, "5");
+  std::string fields = FieldsOf(r);
+  EXPECT_NE(fields.find("detectors.brute_force.capacity=expected an integer"),
+            std::string::npos)
+      << fields;
+  EXPECT_NE(fields.find("detectors.brute_force.colour=unknown key"),
+            std::string::npos)
+      << fields;
+  EXPECT_NE(fields.find("collectors.process.poll_interval=expected a duration"),
+            std::string::npos)
+      << fields;
+  EXPECT_EQ(r.errors.size(), 3u) << fields;
+}
+
+TEST(RemoteConfigTest, LocalOnlySectionsAreRefused) {
+  RemoteConfigResult r =
+      ApplyRemoteConfig(kBase, "picket.yaml",
+                        R"({"version": 1, "sinks": {"mqtt": {"host": "evil"}},
+          "state_dir": "/tmp", "detectors": {}})");
+  ASSERT_FALSE(r.ok);
+  std::string fields = FieldsOf(r);
+  EXPECT_NE(fields.find("sinks=cannot be changed remotely"), std::string::npos)
+      << fields;
+  EXPECT_NE(fields.find("state_dir=cannot be changed remotely"),
+            std::string::npos)
+      << fields;
+}
+
+TEST(RemoteConfigTest, VersionIsRequired) {
+  RemoteConfigResult r =
+      ApplyRemoteConfig(kBase, "picket.yaml", R"({"detectors": {}})");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.errors[0].field, "version");
+  r = ApplyRemoteConfig(kBase, "picket.yaml", R"({"version": [1]})");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.errors[0].field, "version");
+}
+
+TEST(RemoteConfigTest, MalformedDocumentsAreRejectedWithAReason) {
+  for (const char* bad : {"", "{", "[1,2]", "{\"version\": 1} trailing",
+                          "\"text\"", "{\"version\": 1, \"detectors\": 5}",
+                          "\xff\xfe{}", "{\"version\": 1, \"version\": 2}"}) {
+    RemoteConfigResult r = ApplyRemoteConfig(kBase, "picket.yaml", bad);
+    EXPECT_FALSE(r.ok) << bad;
+    EXPECT_FALSE(r.errors.empty()) << bad;
+    EXPECT_FALSE(r.errors[0].error.empty()) << bad;
+  }
+  std::string deep = "{\"version\":1,\"detectors\":";
+  for (int i = 0; i < 100; ++i) deep += "{\"a\":";
+  deep += "1";
+  for (int i = 0; i < 101; ++i) deep += "}";
+  deep += "}";
+  EXPECT_FALSE(ApplyRemoteConfig(kBase, "picket.yaml", deep).ok);
+  std::string huge(kMaxRemoteConfigBytes + 1, ' ');
+  EXPECT_FALSE(ApplyRemoteConfig(kBase, "picket.yaml", huge).ok);
+}
+
+TEST(RemoteConfigTest, ReportIsJsonWithTheErrors) {
+  RemoteConfigResult r = ApplyRemoteConfig(
+      kBase, "picket.yaml",
+      R"({"version": 9, "detectors": {"brute_force": {"capacity": "x"}}})");
+  std::string report = RemoteConfigReportJson(r, "cam-01");
+  rapidjson::Document doc;
+  doc.Parse(report.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << report;
+  EXPECT_STREQ(doc["status"].GetString(), "rejected");
+  EXPECT_STREQ(doc["version"].GetString(), "9");
+  EXPECT_STREQ(doc["device"].GetString(), "cam-01");
+  ASSERT_EQ(doc["errors"].Size(), 1u);
+  EXPECT_STREQ(doc["errors"][0]["field"].GetString(),
+               "detectors.brute_force.capacity");
+
+  r = ApplyRemoteConfig(kBase, "picket.yaml", R"({"version": 10})");
+  ASSERT_TRUE(r.ok);
+  doc.Parse(RemoteConfigReportJson(r, "cam-01").c_str());
+  EXPECT_STREQ(doc["status"].GetString(), "applied");
+  EXPECT_FALSE(doc.HasMember("errors"));
+}
+
+}  // namespace
+}  // namespace picket
