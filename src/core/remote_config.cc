@@ -208,7 +208,8 @@ RemoteConfigResult ApplyRemoteConfig(std::string_view base_yaml,
     YAML::Node child;
     if (ToYaml(it->value, key, 1, &result, &child)) overlay[key] = child;
   }
-  if (!result.errors.empty()) return result;
+  // The allowed sections are validated even when something else is wrong,
+  // so that the report lists every invalid field at once.
 
   try {
     YAML::Node base = YAML::Load(std::string(base_yaml));
@@ -227,6 +228,7 @@ RemoteConfigResult ApplyRemoteConfig(std::string_view base_yaml,
       }
       return result;
     }
+    if (!result.errors.empty()) return result;
     result.config = std::move(merged.value());
   } catch (const std::exception& e) {
     AddError(&result, "",

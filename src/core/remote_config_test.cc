@@ -76,9 +76,14 @@ TEST(RemoteConfigTest, LocalOnlySectionsAreRefused) {
   RemoteConfigResult r =
       ApplyRemoteConfig(kBase, "picket.yaml",
                         R"({"version": 1, "sinks": {"mqtt": {"host": "evil"}},
-          "state_dir": "/tmp", "detectors": {}})");
+          "state_dir": "/tmp",
+          "detectors": {"brute_force": {"capacity": "x"}}})");
   ASSERT_FALSE(r.ok);
   std::string fields = FieldsOf(r);
+  // The allowed sections are still checked: every problem in one report.
+  EXPECT_NE(fields.find("detectors.brute_force.capacity=expected an integer"),
+            std::string::npos)
+      << fields;
   EXPECT_NE(fields.find("sinks=cannot be changed remotely"), std::string::npos)
       << fields;
   EXPECT_NE(fields.find("state_dir=cannot be changed remotely"),

@@ -108,7 +108,7 @@ class Broker:
     port, so a client sees an outage and a return of the same broker."""
 
     def __init__(self, directory, users=None, acl=None, tls=None,
-                 port=None, extra=""):
+                 port=None, extra="", client_certs=True):
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.port = port or free_port()
@@ -126,7 +126,7 @@ class Broker:
                                stderr=subprocess.DEVNULL)
             os.chmod(passwd, 0o600)
             lines += ["allow_anonymous false", f"password_file {passwd}"]
-        elif tls is None:
+        elif tls is None or not client_certs:
             lines.append("allow_anonymous true")
         if acl is not None:
             acl_path = os.path.join(directory, "acl")
@@ -136,9 +136,10 @@ class Broker:
             lines.append(f"acl_file {acl_path}")
         if tls is not None:
             lines += [f"cafile {tls['cafile']}", f"certfile {tls['certfile']}",
-                      f"keyfile {tls['keyfile']}", "tls_version tlsv1.2",
-                      "require_certificate true",
-                      "use_identity_as_username true"]
+                      f"keyfile {tls['keyfile']}", "tls_version tlsv1.2"]
+            if client_certs:
+                lines += ["require_certificate true",
+                          "use_identity_as_username true"]
         self.config = os.path.join(directory, "mosquitto.conf")
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
@@ -187,8 +188,8 @@ class Receiver:
         if username:
             self.client.username_pw_set(username, password)
         if tls:
-            self.client.tls_set(ca_certs=tls["ca"], certfile=tls["cert"],
-                                keyfile=tls["key"])
+            self.client.tls_set(ca_certs=tls["ca"], certfile=tls.get("cert"),
+                                keyfile=tls.get("key"))
         self.topic = topic
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -198,7 +199,9 @@ class Receiver:
             fail("the test receiver could not connect to the broker")
 
     def _on_connect(self, client, userdata, flags, rc, properties=None):
-        client.subscribe(self.topic, qos=1)
+        topics = self.topic if isinstance(self.topic, list) else [self.topic]
+        for t in topics:
+            client.subscribe(t, qos=1)
         self.connected.set()
 
     def _on_message(self, client, userdata, msg):
