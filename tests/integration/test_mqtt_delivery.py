@@ -251,6 +251,9 @@ def tls(args, root):
                     f"the outcome with {name}")
                 harness.check(e["payload"]["state"] == "error",
                               f"connected despite {name}")
+                harness.check("verif" in e["payload"]["detail"],
+                              f"the report does not say why: "
+                              f"{e['payload']['detail']}")
                 time.sleep(1.5)
                 harness.check(not mh.status_events(agent, "connected"),
                               f"connected despite {name}")
@@ -260,6 +263,69 @@ def tls(args, root):
     finally:
         broker.stop()
         wrong_host.stop()
+
+
+def garbage_broker(args):
+    """A "broker" that answers every connection with random bytes: the
+    agent must survive, count the failures and keep its events."""
+    import random
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    port = srv.getsockname()[1]
+    stop = threading.Event()
+    connections = [0]
+
+    def serve():
+        srv.settimeout(0.2)
+        rng = random.Random(7)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except socket.timeout:
+                continue
+            connections[0] += 1
+            try:
+                # A plausible CONNACK header with a huge length, then noise.
+                first = rng.choice([b"\x20\xff\xff\xff\x7f",
+                                    b"\x20\x02\x00\x00\x30\xff\xff",
+                                    bytes(rng.randrange(256)
+                                          for _ in range(64))])
+                conn.sendall(first + bytes(rng.randrange(256)
+                                           for _ in range(4096)))
+            except OSError:
+                pass
+            conn.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    agent = start_agent(args, f"""    enabled: true
+    host: 127.0.0.1
+    port: {port}
+    reconnect_min: 100ms
+    reconnect_max: 300ms
+""")
+    try:
+        mh.AuthLog(os.path.join(agent.dir, "auth.log")).fail(3)
+        time.sleep(4)
+        harness.check(agent.proc.poll() is None, "the agent died")
+        stats = mh.last_statistics(agent)
+        harness.check(stats.get("connect_failures", 0) >= 3,
+                      f"failures not counted: {stats}")
+        harness.check(stats.get("connected") == 0 and
+                      stats.get("spool_pending", 0) >= 3,
+                      f"events not kept in the spool: {stats}")
+        print(f"garbage broker: {connections[0]} connections, agent alive, "
+              f"{stats['connect_failures']} failures counted, "
+              f"{stats['spool_pending']} events kept")
+    finally:
+        agent.stop()
+        stop.set()
+        t.join()
+        srv.close()
 
 
 def main():
@@ -275,6 +341,7 @@ def main():
         refused_password(args, broker)
     finally:
         broker.stop()
+    garbage_broker(args)
     tls(args, root)
     print("PASS")
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <openssl/err.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -266,6 +267,8 @@ struct MqttSink::Impl {
     mosquitto_disconnect_v5_callback_set(mosq, &Impl::OnDisconnect);
     mosquitto_publish_v5_callback_set(mosq, &Impl::OnPublish);
     mosquitto_message_v5_callback_set(mosq, &Impl::OnMessage);
+    mosquitto_log_callback_set(mosq, &Impl::OnLog);
+    lib_error.clear();
     if (tls) {
       const char* ca_file =
           config.ca_file.empty() ? nullptr : config.ca_file.c_str();
@@ -335,7 +338,27 @@ struct MqttSink::Impl {
     UpdateWriteInterest();
   }
 
-  void ConnectFailed(const std::string& why) {
+  // The OpenSSL reason of a TLS failure, when libmosquitto did not log it.
+  void NoteTlsError() {
+    if (!lib_error.empty()) return;
+    unsigned long err = ERR_peek_last_error();
+    if (err == 0) return;
+    char text[256];
+    ERR_error_string_n(err, text, sizeof text);
+    lib_error = text;
+  }
+
+  // `why`, with what libmosquitto or OpenSSL said about it.
+  std::string Explained(std::string why) {
+    if (tls) NoteTlsError();
+    if (!lib_error.empty()) why += " (" + lib_error + ")";
+    lib_error.clear();
+    ERR_clear_error();
+    return why;
+  }
+
+  void ConnectFailed(std::string why) {
+    why = Explained(std::move(why));
     ++connect_failures;
     LogWarning("mqtt: " + why);
     if (why != last_error) {
@@ -394,7 +417,8 @@ struct MqttSink::Impl {
 
   void HandleLost() {
     bool was_connected = state == State::kConnected;
-    std::string why = lost_reason.empty() ? "connection lost" : lost_reason;
+    std::string why =
+        Explained(lost_reason.empty() ? "connection lost" : lost_reason);
     lost_reason.clear();
     if (was_connected) {
       ++disconnects;
@@ -474,6 +498,16 @@ struct MqttSink::Impl {
       self->lost_reason = rc == 0                ? "disconnected"
                           : rc == MOSQ_ERR_ERRNO ? std::strerror(err)
                                                  : mosquitto_strerror(rc);
+    }
+  }
+  // libmosquitto's own diagnostics: the OpenSSL reason of a TLS failure
+  // ("certificate verify failed") is only told here.
+  static void OnLog(mosquitto*, void* obj, int level, const char* text) {
+    if (level != MOSQ_LOG_ERR || text == nullptr) return;
+    std::string& e = static_cast<Impl*>(obj)->lib_error;
+    if (e.size() < 512) {
+      if (!e.empty()) e += "; ";
+      e += text;
     }
   }
   static void OnPublish(mosquitto*, void* obj, int mid, int reason,
@@ -857,6 +891,7 @@ struct MqttSink::Impl {
   State state = State::kIdle;
   bool lost = false;
   std::string lost_reason;
+  std::string lib_error;  // MOSQ_LOG_ERR lines of the current attempt
   std::string last_error;
   int64_t connect_started_ms = 0;
   int64_t backoff_ms = 1000;
