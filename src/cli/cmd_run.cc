@@ -1,5 +1,8 @@
 // `picket run`: the agent in the foreground.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <climits>
 
 #include "cli/agent.h"
 #include "cli/cli_util.h"
@@ -37,6 +40,22 @@ int LoadConfigOrExplain(const std::string& path, Config* out) {
   std::fprintf(stderr, "picket: cannot read configuration: %s\n",
                st.message().c_str());
   return kExitFailure;
+}
+
+std::string ResolvePolicyPath(const std::string& policy_path) {
+  if (access(policy_path.c_str(), R_OK) == 0) return policy_path;
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return policy_path;
+  std::string dir(exe, static_cast<size_t>(n));
+  dir = dir.substr(0, dir.rfind('/'));
+  std::string base = policy_path.substr(policy_path.rfind('/') + 1);
+  for (const std::string& candidate :
+       {dir + "/../share/picket/policies/" + base,
+        dir + "/share/picket/policies/" + base}) {
+    if (access(candidate.c_str(), R_OK) == 0) return candidate;
+  }
+  return policy_path;
 }
 
 int RunCommand(int argc, char** argv) {

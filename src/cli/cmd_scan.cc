@@ -26,18 +26,6 @@ bool FileExists(const std::string& path) {
   return access(path.c_str(), R_OK) == 0;
 }
 
-// The shipped policy next to the binary ("<prefix>/bin/picket" and
-// "<prefix>/share/picket/policies/"), for installs outside /usr.
-std::string BesideBinary(const std::string& policy_path) {
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return "";
-  std::string dir(exe, static_cast<size_t>(n));
-  dir = dir.substr(0, dir.rfind('/'));
-  std::string base = policy_path.substr(policy_path.rfind('/') + 1);
-  return dir + "/../share/picket/policies/" + base;
-}
-
 }  // namespace
 
 int ScanCommand(int argc, char** argv) {
@@ -88,11 +76,7 @@ int ScanCommand(int argc, char** argv) {
       }
       from_config = config.posture.policy;
     }
-    policy_path = from_config;
-    if (!FileExists(policy_path)) {
-      std::string beside = BesideBinary(policy_path);
-      if (!beside.empty() && FileExists(beside)) policy_path = beside;
-    }
+    policy_path = ResolvePolicyPath(from_config);
   }
 
   auto policy = LoadPolicyFile(policy_path);

@@ -1,5 +1,6 @@
 #include "cli/registry.h"
 
+#include "cli/cli_util.h"
 #include "detectors/brute_force.h"
 #include "detectors/deleted_executable.h"
 #include "detectors/exec_location.h"
@@ -68,8 +69,9 @@ constexpr CollectorEntry kCollectors[] = {
     {"collector.posture", [](const Config& c) { return c.posture.enabled; },
      [](const Config& c,
         const BuildContext& ctx) -> std::unique_ptr<Collector> {
-       return std::make_unique<PostureCollector>(c.posture, ctx.root,
-                                                 ctx.clock);
+       PostureConfig posture = c.posture;
+       posture.policy = ResolvePolicyPath(posture.policy);
+       return std::make_unique<PostureCollector>(posture, ctx.root, ctx.clock);
      }},
     {nullptr, nullptr, nullptr},
 };
