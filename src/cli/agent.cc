@@ -70,6 +70,13 @@ Status WritePrivateFile(const std::string& path, std::string_view content) {
   return Status::Ok();
 }
 
+// "field: what is wrong" of the first error, for one-line reports.
+std::string FirstError(const RemoteConfigResult& remote) {
+  if (remote.errors.empty()) return "invalid";
+  const RemoteConfigError& e = remote.errors.front();
+  return e.field.empty() ? e.error : e.field + ": " + e.error;
+}
+
 std::string RemoteConfigPath(const Config& config) {
   return config.state_dir + "/remote-config.json";
 }
@@ -310,8 +317,7 @@ void Agent::Reload() {
       SubmitStatus("remote_config",
                    "version " + remote_version_ +
                        " dropped: it does not fit the reloaded file (" +
-                       remote.errors[0].field + ": " + remote.errors[0].error +
-                       ")");
+                       FirstError(remote) + ")");
       remote_doc_.clear();
       remote_version_.clear();
     }
@@ -345,9 +351,7 @@ void Agent::LoadStoredRemoteConfig() {
   RemoteConfigResult remote =
       ApplyRemoteConfig(base_text_, options_.config_path, doc);
   if (!remote.ok) {
-    std::string why = remote.errors.empty() ? "invalid"
-                                            : remote.errors[0].field + ": " +
-                                                  remote.errors[0].error;
+    std::string why = FirstError(remote);
     LogWarning("stored remote configuration ignored: " + why);
     SubmitStatus("remote_config", "stored remote configuration version " +
                                       remote.version + " ignored (" + why +
@@ -367,9 +371,7 @@ std::string Agent::OnRemoteConfig(std::string_view doc) {
       ApplyRemoteConfig(base_text_, options_.config_path, doc);
   std::string report = RemoteConfigReportJson(remote, device_id_);
   if (!remote.ok) {
-    std::string first = remote.errors.empty() ? "invalid"
-                                              : remote.errors[0].field + ": " +
-                                                    remote.errors[0].error;
+    std::string first = FirstError(remote);
     LogWarning("remote configuration version " + remote.version +
                " rejected (" + std::to_string(remote.errors.size()) +
                " error(s)); the running configuration stays");
@@ -398,11 +400,16 @@ void Agent::SubmitStatistics() {
   stats.uptime_ms = loop_->NowMs() - started_ms_;
   for (const auto& c : collectors_) stats.components.push_back(c->Stats());
   for (auto& c : pipeline_->Stats()) stats.components.push_back(std::move(c));
+  SubmitAgentEvent(EventType::kStatistics, Priority::kLow, std::move(stats));
+}
+
+void Agent::SubmitAgentEvent(EventType type, Priority priority,
+                             Payload payload) {
   Event event;
   event.time_ns = clock_.RealtimeNs();
-  event.type = EventType::kStatistics;
-  event.priority = Priority::kLow;
-  event.payload = std::move(stats);
+  event.type = type;
+  event.priority = priority;
+  event.payload = std::move(payload);
   pipeline_->Submit(std::move(event));
 }
 
@@ -413,12 +420,8 @@ void Agent::SubmitHeartbeat() {
   beat.config_version = remote_version_;
   beat.events = pipeline_->processed();
   beat.alerts = pipeline_->alerts();
-  Event event;
-  event.time_ns = clock_.RealtimeNs();
-  event.type = EventType::kHeartbeat;
-  event.priority = Priority::kHigh;
-  event.payload = std::move(beat);
-  pipeline_->Submit(std::move(event));
+  // High: liveness must not wait behind a batch of events.
+  SubmitAgentEvent(EventType::kHeartbeat, Priority::kHigh, std::move(beat));
 }
 
 void Agent::SubmitStatus(const std::string& state, const std::string& detail) {

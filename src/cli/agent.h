@@ -65,6 +65,7 @@ class Agent {
   void StartMqtt();
   void SubmitStatistics();
   void SubmitHeartbeat();
+  void SubmitAgentEvent(EventType type, Priority priority, Payload payload);
   void SubmitStatus(const std::string& state, const std::string& detail);
   void ApplyOverrides(Config* config) const;
   // Loads the intel file (reporting the outcome) and arms its reload check.
