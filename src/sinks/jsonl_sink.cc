@@ -9,39 +9,16 @@
 #include <utility>
 
 #include "core/event_json.h"
+#include "sinks/private_dirs.h"
 
 namespace picket {
 
 namespace {
 
 constexpr mode_t kFileMode = 0600;
-constexpr mode_t kDirMode = 0700;
 
 size_t CountLines(std::string_view data) {
   return static_cast<size_t>(std::count(data.begin(), data.end(), '\n'));
-}
-
-std::string ParentDir(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// mkdir -p with mode 0700 for the directories it creates; existing ones are
-// left as the administrator made them.
-Status MakeDirs(const std::string& dir) {
-  struct stat st;
-  if (stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return Status::Ok();
-    return Status::IOError(dir + ": not a directory");
-  }
-  const std::string parent = ParentDir(dir);
-  if (parent != dir) PICKET_RETURN_IF_ERROR(MakeDirs(parent));
-  if (mkdir(dir.c_str(), kDirMode) != 0 && errno != EEXIST) {
-    return ErrnoStatus("mkdir " + dir, errno);
-  }
-  return Status::Ok();
 }
 
 // Reads through a separate descriptor: the log is opened write-only. An
@@ -74,7 +51,7 @@ Status JsonlSink::Open() {
 }
 
 Status JsonlSink::OpenFile() {
-  PICKET_RETURN_IF_ERROR(MakeDirs(ParentDir(config_.path)));
+  PICKET_RETURN_IF_ERROR(MakePrivateDirs(ParentDir(config_.path)));
   const int fd = open(config_.path.c_str(),
                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, kFileMode);
   if (fd < 0) return ErrnoStatus("open " + config_.path, errno);

@@ -14,6 +14,7 @@
 
 #include "core/crc32c.h"
 #include "core/log.h"
+#include "sinks/private_dirs.h"
 
 namespace picket {
 
@@ -30,15 +31,14 @@ constexpr uint32_t kBodyHeaderSize = 20;  // seq, time_ms, class, kind, reserved
 constexpr uint32_t kMaxDataBytes = 16u << 20;
 constexpr uint32_t kCursorMagic = 0x52554350;  // "PCUR"
 constexpr size_t kCursorSize = 84;
-// Segment files and cursor entries with larger numbers are not ours. New
-// segments count up from the largest number accepted, so they stay far below
-// 2^64 and below what the next Open() accepts.
-constexpr uint64_t kSegmentNumberLimit = 1ull << 62;
+// Segment files with larger numbers are not ours, which keeps `number + 1`
+// from wrapping. New segments count up from the largest number present, so
+// only a hand-made file name can bring them near this.
+constexpr uint64_t kSegmentNumberLimit = 1ull << 63;
 
 constexpr char kCursorName[] = "cursor";
 constexpr char kCursorTmpName[] = "cursor.tmp";
 constexpr mode_t kFileMode = 0600;
-constexpr mode_t kDirMode = 0700;
 constexpr uint64_t kReadChunk = 64 * 1024;
 
 constexpr std::string_view kClassNames[kSpoolClassCount] = {"low", "medium",
@@ -161,28 +161,6 @@ bool ParseCursor(std::string_view bytes, CursorFile* out) {
   return true;
 }
 
-std::string ParentDir(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// mkdir -p; the directories it creates get 0700.
-Status MakeDirs(const std::string& dir) {
-  struct stat st;
-  if (stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return Status::Ok();
-    return Status::IOError(dir + ": not a directory");
-  }
-  const std::string parent = ParentDir(dir);
-  if (parent != dir) PICKET_RETURN_IF_ERROR(MakeDirs(parent));
-  if (mkdir(dir.c_str(), kDirMode) != 0 && errno != EEXIST) {
-    return ErrnoStatus("mkdir " + dir, errno);
-  }
-  return Status::Ok();
-}
-
 // The spool holds every event bound for the fleet: another user able to
 // write the directory could drop or forge them.
 Status CheckPrivate(const std::string& dir) {
@@ -251,7 +229,8 @@ class FileWindow {
       : fd_(fd), size_(size), chunk_(chunk) {}
 
   // Bytes [offset, offset + n), or null when they pass `size` or cannot be
-  // read. Valid until the next call.
+  // read (a file shorter than `size` reads as missing bytes; a failing read
+  // also sets failed()). Valid until the next call.
   const uint8_t* Get(uint64_t offset, uint64_t n) {
     if (n > size_ || offset > size_ - n) return nullptr;
     if (offset >= start_ && offset - start_ <= length_ &&
@@ -265,6 +244,7 @@ class FileWindow {
       const ssize_t r = pread(fd_, buf_.data() + got, want - got,
                               static_cast<off_t>(offset + got));
       if (r < 0 && errno == EINTR) continue;
+      if (r < 0) failed_ = true;
       if (r <= 0) break;
       got += static_cast<uint64_t>(r);
     }
@@ -273,6 +253,8 @@ class FileWindow {
     return got >= n ? buf_.data() : nullptr;
   }
 
+  bool failed() const { return failed_; }
+
  private:
   int fd_;
   uint64_t size_;
@@ -280,6 +262,7 @@ class FileWindow {
   std::vector<uint8_t> buf_;
   uint64_t start_ = 0;
   uint64_t length_ = 0;
+  bool failed_ = false;
 };
 
 // One step of a segment walk: the header, a record, or a run of bytes that
@@ -311,28 +294,29 @@ class SegmentScanner {
         number_(number),
         pos_(start) {}
 
+  // False at the end, and from the first read error on (see failed()): an
+  // I/O error must not pass for bad bytes, which would be skipped for good.
   bool Next(ScanItem* item) {
-    if (pos_ >= size_) return false;
+    if (pos_ >= size_ || failed()) return false;
     item->offset = pos_;
     if (pos_ == 0 && HeaderValid()) {
       item->type = ScanItem::Type::kHeader;
       item->length = kSegmentHeaderSize;
-      pos_ = kSegmentHeaderSize;
-      return true;
-    }
-    if (pos_ != 0 && RecordAt(pos_, item)) {
+    } else if (pos_ != 0 && RecordAt(pos_, item)) {
       item->type = ScanItem::Type::kRecord;
-      pos_ += item->length;
-      return true;
+    } else {
+      uint64_t next = pos_ + 1;
+      ScanItem probe;
+      while (next < size_ && !RecordAt(next, &probe) && !failed()) ++next;
+      item->type = ScanItem::Type::kBad;
+      item->length = next - pos_;
     }
-    uint64_t next = pos_ + 1;
-    ScanItem probe;
-    while (next < size_ && !RecordAt(next, &probe)) ++next;
-    item->type = ScanItem::Type::kBad;
-    item->length = next - pos_;
-    pos_ = next;
+    if (failed()) return false;
+    pos_ += item->length;
     return true;
   }
+
+  bool failed() const { return window_.failed(); }
 
  private:
   bool HeaderValid() {
@@ -374,6 +358,7 @@ class SegmentScanner {
   uint64_t pos_;
 };
 
+// Bytes [begin, end) of a segment.
 struct Range {
   uint64_t begin = 0;
   uint64_t end = 0;
@@ -390,21 +375,25 @@ struct QueuePosition {
   SpoolPosition pub() const { return {segment, offset}; }
 };
 
-// What one walk of a whole segment found. Offsets in `probes` (sorted) get
-// the counts that precede them and whether they are a record boundary.
+// A position whose counts a segment walk fills in; `boundary` tells whether
+// an item (header, record or bad run) starts there, or the file ends there.
 struct Probe {
   QueuePosition* pos = nullptr;
   bool boundary = false;
 };
 
+// What one walk of a whole segment found.
 struct SegmentSummary {
   bool header_ok = false;
   uint64_t records = 0;
   uint64_t data_bytes = 0;
   uint64_t max_seq = 0;
   std::vector<Range> bad;
+  bool read_error = false;  // the walk stopped early; the rest is unknown
 };
 
+// Walks segment `number` of class `cls` (its first `size` bytes) from the
+// start. `probes` must be sorted by offset.
 SegmentSummary ScanSegment(int fd, uint64_t size, size_t cls, uint64_t number,
                            std::vector<Probe>* probes) {
   SegmentSummary s;
@@ -437,6 +426,8 @@ SegmentSummary ScanSegment(int fd, uint64_t size, size_t cls, uint64_t number,
         break;
     }
   }
+  s.read_error = scanner.failed();
+  if (s.read_error) return s;  // the probes left are not known
   settle(size);
   for (; p < probes->size(); ++p) {  // beyond the end: not a boundary
     (*probes)[p].pos->index = s.records;
@@ -534,6 +525,7 @@ struct Spool::Impl {
     return pos;
   }
 
+  // The ack frontier: the start of the oldest batch out, else the cursor.
   QueuePosition Frontier(const Queue& q) const {
     return q.in_flight.empty() ? Resolve(q, q.cursor) : q.in_flight[0].start;
   }
@@ -644,6 +636,10 @@ struct Spool::Impl {
   }
 
   Status CreateSegment(Queue& q) {
+    if (next_segment >= kSegmentNumberLimit) {
+      return Status::ResourceExhausted("spool: segment numbers exhausted in " +
+                                       options.dir);
+    }
     const uint64_t number = next_segment++;
     const std::string path = SegmentPath(q, number);
     const int fd =
@@ -695,7 +691,7 @@ struct Spool::Impl {
 };
 
 Status Spool::Impl::Load() {
-  PICKET_RETURN_IF_ERROR(MakeDirs(options.dir));
+  PICKET_RETURN_IF_ERROR(MakePrivateDirs(options.dir));
   PICKET_RETURN_IF_ERROR(CheckPrivate(options.dir));
   dir_fd = open(options.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return ErrnoStatus("spool: open " + options.dir, errno);
@@ -734,14 +730,7 @@ Status Spool::Impl::Load() {
   } else {
     cursor_ok = exists;
   }
-  if (cursor_ok) {
-    next_seq = std::max(next_seq, cursor.next_seq);
-    for (const SpoolPosition& p : cursor.frontier) {
-      if (p.segment < kSegmentNumberLimit) {
-        max_number = std::max(max_number, p.segment);
-      }
-    }
-  }
+  if (cursor_ok) next_seq = std::max(next_seq, cursor.next_seq);
   next_segment = max_number + 1;
   ApplyCursor(cursor_ok ? &cursor : nullptr);
 
@@ -782,6 +771,10 @@ void Spool::Impl::LoadSegments(
       std::vector<Probe> none;
       SegmentSummary sum = ScanSegment(fd, size, q.cls, list[i], &none);
       close(fd);
+      if (sum.read_error) {
+        LogWarning("spool: ignoring " + path + " until restart: read error");
+        continue;
+      }
 
       Segment seg;
       seg.number = list[i];
@@ -832,22 +825,25 @@ void Spool::Impl::LoadSegments(
 // The saved frontier of a class is used only when it names a record
 // boundary of a segment that is still there (or a segment since deleted);
 // anything else starts the class at its oldest record: duplicates, no loss.
+// Called once next_segment is known.
 void Spool::Impl::ApplyCursor(const CursorFile* cursor) {
   for (Queue& q : queues) {
     q.cursor = {};
     if (cursor == nullptr) continue;
     const SpoolPosition& saved = cursor->frontier[q.cls];
     QueuePosition pos{saved.segment, saved.offset, 0, 0};
-    bool ok = saved.segment < kSegmentNumberLimit;
-    if (ok) {
-      if (Segment* seg = FindSegment(q, saved.segment)) {
-        const int fd = ReadFd(q, seg->number);
-        std::vector<Probe> probe = {{&pos, false}};
-        if (fd >= 0) ScanSegment(fd, seg->size, q.cls, seg->number, &probe);
-        ok = fd >= 0 && probe[0].boundary;
-      } else {
-        pos.offset = 0;
-      }
+    bool ok = true;
+    if (Segment* seg = FindSegment(q, saved.segment)) {
+      const int fd = ReadFd(q, seg->number);
+      std::vector<Probe> probe = {{&pos, false}};
+      ok = fd >= 0 &&
+           !ScanSegment(fd, seg->size, q.cls, seg->number, &probe).read_error &&
+           probe[0].boundary;
+    } else {
+      // Past every segment file (of any class): all was delivered. The
+      // segments made from now on must count as after it, whatever number
+      // the file holds.
+      pos = {std::min(saved.segment, next_segment), 0, 0, 0};
     }
     if (ok) {
       q.cursor = pos;
@@ -1061,6 +1057,10 @@ void Spool::Impl::Rescan(Queue& q, Segment& seg, const Range& found,
     return;
   }
   SegmentSummary sum = ScanSegment(fd, seg.size, q.cls, seg.number, &probes);
+  if (sum.read_error) {  // counts unknown: keep the old ones
+    seg.bad.push_back(found);
+    return;
+  }
   seg.data_start = sum.header_ok ? kSegmentHeaderSize : 0;
   seg.records = sum.records;
   seg.data_bytes = sum.data_bytes;
@@ -1159,7 +1159,7 @@ bool Spool::Impl::ReadBatch(Queue& q, size_t max_bytes, size_t max_records,
       pos.data_bytes += item.data_size;
     }
     if (rescanned) continue;
-    if (have) break;
+    if (have || scanner.failed()) break;  // a read error: retry next call
   }
   q.cursor = pos;
   if (!have) return false;

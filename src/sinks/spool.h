@@ -120,7 +120,7 @@ struct SpoolStats {
                                  // damaged cursor files (see spool-format.md)
   uint64_t corrupt_bytes = 0;
   uint64_t disk_bytes = 0;  // current size of all segment files
-  uint64_t pending = 0;     // records not yet acknowledged, all classes
+  uint64_t pending = 0;     // flushed, not yet acknowledged; all classes
   std::array<uint64_t, kSpoolClassCount> evicted{};  // records, per class
 };
 

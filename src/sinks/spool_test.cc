@@ -7,9 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -823,6 +827,29 @@ TEST_F(SpoolTest, CursorOffThePathOfRecordsIsIgnored) {
   EXPECT_EQ(Seqs(Drain(*spool, kLow)), (std::vector<uint64_t>{1, 2, 3}));
 }
 
+TEST_F(SpoolTest, CursorPastEverySegmentMeansAllDelivered) {
+  {
+    auto spool = OpenSpool();
+    ASSERT_NE(spool, nullptr);
+    Fill(*spool, kLow, 2);
+  }
+  WriteBytes(path("cursor"), HandMadeCursor(3, 1000, 0));
+  {
+    auto spool = OpenSpool();
+    ASSERT_NE(spool, nullptr);
+    EXPECT_EQ(spool->stats().corrupt_records, 0u);
+    EXPECT_TRUE(SegmentFiles(dir()).empty());
+    Fill(*spool, kLow, 1, 10, 7);
+  }
+  // Records written afterwards count as after the frontier, even though
+  // their segment numbers are below 1000.
+  auto spool = OpenSpool();
+  ASSERT_NE(spool, nullptr);
+  const std::vector<SpoolRecord> got = Drain(*spool, kLow);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].data, Data(7));
+}
+
 TEST_F(SpoolTest, FsyncFollowsThePolicy) {
   SpoolOptions o = Options();
   o.fsync = FsyncPolicy::kAlways;
@@ -836,6 +863,13 @@ TEST_F(SpoolTest, FsyncFollowsThePolicy) {
     EXPECT_EQ(spool->stats().fsyncs, after_first);  // nothing written
     Fill(*spool, kLow, 1);
     EXPECT_EQ(spool->stats().fsyncs, after_first + 1);
+    SpoolBatch batch;
+    ASSERT_TRUE(spool->ReadBatch(kLow, 1000, 100, &batch));
+    spool->Ack(batch.id);
+    ASSERT_TRUE(spool->SaveCursor().ok());  // the file, then the directory
+    EXPECT_EQ(spool->stats().fsyncs, after_first + 3);
+    ASSERT_TRUE(spool->SaveCursor().ok());  // unchanged: not written again
+    EXPECT_EQ(spool->stats().fsyncs, after_first + 3);
   }
 
   o.dir = tmp_ / "interval";
@@ -893,6 +927,97 @@ TEST_F(SpoolTest, WriteErrorDropsRecordsAndSpoolStaysUsable) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].data, "later");
   EXPECT_EQ(spool->stats().corrupt_records, 0u);
+}
+
+// Random operations against a model: whatever happens (acks out of order,
+// rewinds, restarts), every flushed record ends up in an acknowledged batch,
+// batches are in order and of one kind, and once all is acknowledged nothing
+// is left.
+TEST_F(SpoolTest, RandomOperationsLoseNothing) {
+  SpoolOptions o = Options();
+  o.segment_bytes = 512;
+  auto spool = OpenSpool(o);
+  ASSERT_NE(spool, nullptr);
+  std::mt19937 rng(20240611);
+  auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+  std::array<std::vector<uint64_t>, kSpoolClassCount> flushed;
+  std::array<std::vector<uint64_t>, kSpoolClassCount> buffered;
+  std::array<std::set<uint64_t>, kSpoolClassCount> delivered;  // acked
+  // Batches handed out since the last Rewind: id, class, seqs.
+  struct Out {
+    uint64_t id;
+    size_t cls;
+    std::vector<uint64_t> seqs;
+  };
+  std::vector<Out> out;
+  uint64_t next_seq = 1;
+  auto flush_model = [&] {
+    for (size_t c = 0; c < kSpoolClassCount; ++c) {
+      flushed[c].insert(flushed[c].end(), buffered[c].begin(),
+                        buffered[c].end());
+      buffered[c].clear();
+    }
+  };
+  for (int step = 0; step < 4000; ++step) {
+    const uint32_t op = pick(100);
+    const auto cls = static_cast<SpoolClass>(pick(kSpoolClassCount));
+    const size_t c = static_cast<size_t>(cls);
+    if (op < 40) {
+      const std::string data(pick(150), static_cast<char>('a' + pick(26)));
+      ASSERT_TRUE(spool->Append(cls, static_cast<uint8_t>(pick(3)), data, 0));
+      buffered[c].push_back(next_seq++);
+    } else if (op < 55) {
+      ASSERT_TRUE(spool->Flush(step).ok());
+      flush_model();
+    } else if (op < 80) {
+      SpoolBatch batch;
+      if (!spool->ReadBatch(cls, pick(400), 1 + pick(8), &batch)) continue;
+      ASSERT_FALSE(batch.records.empty());
+      for (size_t i = 0; i < batch.records.size(); ++i) {
+        EXPECT_EQ(batch.records[i].kind, batch.kind);
+        if (i > 0) {
+          EXPECT_GT(batch.records[i].seq, batch.records[i - 1].seq);
+        }
+      }
+      out.push_back({batch.id, c, Seqs(batch.records)});
+    } else if (op < 92) {
+      if (out.empty()) continue;
+      const size_t i = pick(static_cast<uint32_t>(out.size()));
+      spool->Ack(out[i].id);
+      delivered[out[i].cls].insert(out[i].seqs.begin(), out[i].seqs.end());
+      out.erase(out.begin() + static_cast<ptrdiff_t>(i));
+    } else if (op < 95) {
+      spool->Rewind();
+      out.clear();
+      uint64_t backlog = 0;
+      for (size_t k = 0; k < kSpoolClassCount; ++k) {
+        backlog += spool->Backlog(static_cast<SpoolClass>(k)).records;
+      }
+      EXPECT_EQ(backlog, spool->stats().pending) << "step " << step;
+    } else if (op < 97) {
+      ASSERT_TRUE(spool->SaveCursor().ok());
+    } else {
+      spool.reset();  // flushes and saves the cursor
+      flush_model();
+      out.clear();
+      spool = OpenSpool(o);
+      ASSERT_NE(spool, nullptr);
+    }
+  }
+  ASSERT_TRUE(spool->Flush(0).ok());
+  flush_model();
+  spool->Rewind();
+  for (size_t c = 0; c < kSpoolClassCount; ++c) {
+    for (const SpoolRecord& r : Drain(*spool, static_cast<SpoolClass>(c))) {
+      delivered[c].insert(r.seq);
+    }
+    for (uint64_t seq : flushed[c]) {
+      ASSERT_TRUE(delivered[c].count(seq)) << "lost seq " << seq;
+    }
+    EXPECT_EQ(delivered[c].size(), flushed[c].size());
+  }
+  EXPECT_EQ(spool->stats().pending, 0u);
+  EXPECT_LE(SegmentFiles(dir()).size(), kSpoolClassCount);
 }
 
 // docs/spool-format.md shows a segment file and a cursor file byte by byte

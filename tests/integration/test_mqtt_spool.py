@@ -312,6 +312,15 @@ def cap(args, root):
                   f"counters low={stats['spool_evicted_low']} "
                   f"alert={stats['spool_evicted_alert']}")
             harness.check(lost, "a full spool lost no event at all?")
+            # The backlog drained in batches, none above the message bound.
+            sizes = [len(m["payload"]) for m in rx.snapshot()
+                     if m["topic"].endswith("/events")]
+            per_message = [len((mh.decode_batch(m["payload"]) or
+                                {"events": []})["events"])
+                           for m in rx.snapshot()]
+            harness.check(sizes and max(sizes) <= 64 * 1024,
+                          f"a message of {max(sizes)} bytes")
+            harness.check(max(per_message) > 1, "the backlog was not batched")
         finally:
             rx.close()
             broker.stop()

@@ -194,6 +194,15 @@ struct MqttSink::Impl {
     auto opened = Spool::Open(so);
     if (!opened.ok()) return opened.status().WithContext("spool");
     spool = std::move(opened.value());
+    if (so.fsync == FsyncPolicy::kInterval) {
+      // Writes reach the disk within the interval even when no new event
+      // comes to trigger a flush.
+      flush_timer = context.loop->AddTimer(
+          so.fsync_interval_ms, so.fsync_interval_ms, [this] {
+            Status st = spool->Flush(context.loop->NowMs());
+            if (!st.ok()) LogWarning("mqtt: spool: " + st.message());
+          });
+    }
     SpoolStats ss = spool->stats();
     if (ss.torn > 0 || ss.corrupt_records > 0) {
       Report("error", "spool " + so.dir + ": recovered after a crash: " +
@@ -902,6 +911,7 @@ struct MqttSink::Impl {
   EventLoop::TimerId send_timer = 0;
   EventLoop::TimerId renew_timer = 0;
   EventLoop::TimerId remote_timer = 0;
+  EventLoop::TimerId flush_timer = 0;
 
   std::optional<std::string> pending_remote;
   rapidjson::Document desired;
