@@ -24,7 +24,14 @@ except ImportError:  # pragma: no cover - reported by require_mqtt_tools
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
-def require_mqtt_tools():
+def require_mqtt_tools(picket=None):
+    if picket is not None:
+        parts = subprocess.run([picket, "version"], capture_output=True,
+                               text=True).stdout
+        if "sink.mqtt" not in parts:
+            print("SKIPPED: this build has no MQTT sink (PICKET_SINK_MQTT=OFF)",
+                  flush=True)
+            raise SystemExit(SKIP)
     missing = [tool for tool in ("mosquitto", "mosquitto_passwd", "openssl",
                                  "zstd")
                if subprocess.run(["sh", "-c", f"command -v {tool}"],

@@ -330,7 +330,7 @@ def garbage_broker(args):
 
 def main():
     args = harness.parse_args()
-    mh.require_mqtt_tools()
+    mh.require_mqtt_tools(args.picket)
     root = tempfile.mkdtemp(prefix="picket-mqtt-brokers-")
     broker = mh.Broker(os.path.join(root, "plain"),
                        users={DEVICE: DEVICE_PW, "backend": BACKEND_PW},

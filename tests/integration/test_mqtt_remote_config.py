@@ -226,7 +226,7 @@ def azure(args, root):
 
 def main():
     args = harness.parse_args()
-    mh.require_mqtt_tools()
+    mh.require_mqtt_tools(args.picket)
     root = tempfile.mkdtemp(prefix="picket-mqtt-remote-")
     plain(args, root)
     azure(args, root)

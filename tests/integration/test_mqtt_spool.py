@@ -330,7 +330,7 @@ def cap(args, root):
 
 def main():
     args = harness.parse_args()
-    mh.require_mqtt_tools()
+    mh.require_mqtt_tools(args.picket)
     root = tempfile.mkdtemp(prefix="picket-mqtt-spool-")
     cap(args, os.path.join(root, "cap"))
     kill_and_damage(args, os.path.join(root, "kill"))
