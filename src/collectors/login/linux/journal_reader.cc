@@ -62,20 +62,38 @@ class SdJournalReader final : public JournalReader {
     fd_ = sd_journal_get_fd(j_);
     if (fd_ < 0) return ErrnoStatus("sd_journal_get_fd", -fd_);
     if (!cursor.empty() && sd_journal_seek_cursor(j_, cursor.c_str()) >= 0) {
-      // The cursor's own entry was read before the restart: skip it.
+      cursor_ = cursor;
+      // On the cursor's own entry, read before the restart, the next read
+      // starts after it. When that entry is gone (a volatile journal after
+      // a reboot, files vacuumed), next() lands on the first unread entry:
+      // seek to that entry itself, so the next read starts with it.
+      // sd_journal_previous() cannot step back before the first entry of
+      // the journal, and that entry would be skipped.
       if (sd_journal_next(j_) > 0 &&
           sd_journal_test_cursor(j_, cursor.c_str()) <= 0) {
-        sd_journal_previous(j_);
+        char* first = nullptr;
+        int r = sd_journal_get_cursor(j_, &first);
+        if (r < 0) return ErrnoStatus("sd_journal_get_cursor", -r);
+        r = sd_journal_seek_cursor(j_, first);
+        free(first);
+        if (r < 0) return ErrnoStatus("sd_journal_seek_cursor", -r);
       }
-      cursor_ = cursor;
       return Status::Ok();
     }
-    if (start_at_end) {
-      sd_journal_seek_tail(j_);
-      sd_journal_previous(j_);
-    } else {
+    if (!start_at_end) {
       sd_journal_seek_head(j_);
+      return Status::Ok();
     }
+    // previous() makes the newest matching entry current, the next read
+    // starts after it. With no matching entry yet (a fresh journal, no
+    // login so far) the position stays "tail", from which libsystemd's
+    // next() jumps to the newest entry, skipping those that came before it
+    // in the same batch (systemd issue #9934): everything matching is new
+    // then, so read from the head.
+    sd_journal_seek_tail(j_);
+    int r = sd_journal_previous(j_);
+    if (r < 0) return ErrnoStatus("sd_journal_previous", -r);
+    if (r == 0) sd_journal_seek_head(j_);
     return Status::Ok();
   }
 
@@ -94,7 +112,10 @@ class SdJournalReader final : public JournalReader {
       if (r == 0) break;
       ++n;
       JournalEntry e;
-      e.identifier = Field(j_, "SYSLOG_IDENTIFIER");
+      // Each view below is valid only until the next sd_journal_get_data()
+      // call: what is kept is copied at once.
+      std::string identifier(Field(j_, "SYSLOG_IDENTIFIER"));
+      e.identifier = identifier;
       std::string_view pid = Field(j_, "_PID");
       if (pid.empty()) pid = Field(j_, "SYSLOG_PID");
       int64_t p = 0;
@@ -107,11 +128,7 @@ class SdJournalReader final : public JournalReader {
       if (sd_journal_get_realtime_usec(j_, &usec) >= 0) {
         e.realtime_ns = static_cast<int64_t>(usec) * 1000;
       }
-      // MESSAGE last: sd_journal_get_data reuses its buffer per call on
-      // some versions, so the views above are copied by the callee first.
-      std::string identifier(e.identifier);
-      e.identifier = identifier;
-      e.message = Field(j_, "MESSAGE");
+      e.message = Field(j_, "MESSAGE");  // last: used by fn() as it is
       fn(e);
       char* c = nullptr;
       if (sd_journal_get_cursor(j_, &c) >= 0 && c != nullptr) {
