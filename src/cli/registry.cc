@@ -71,7 +71,8 @@ constexpr CollectorEntry kCollectors[] = {
         const BuildContext& ctx) -> std::unique_ptr<Collector> {
        PostureConfig posture = c.posture;
        posture.policy = ResolvePolicyPath(posture.policy);
-       return std::make_unique<PostureCollector>(posture, ctx.root, ctx.clock);
+       return std::make_unique<PostureCollector>(
+           posture, ctx.root, ctx.clock, c.state_dir + "/posture-results");
      }},
     {nullptr, nullptr, nullptr},
 };

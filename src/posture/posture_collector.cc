@@ -1,5 +1,10 @@
 #include "posture/posture_collector.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <utility>
 
 #include "posture/host.h"
@@ -26,11 +31,55 @@ Priority PriorityOf(const Check& check, Verdict verdict) {
 }  // namespace
 
 PostureCollector::PostureCollector(PostureConfig config, std::string root,
-                                   const Clock* clock)
+                                   const Clock* clock, std::string state_file)
     : config_(std::move(config)),
       root_(std::move(root)),
       clock_(clock),
+      state_file_(std::move(state_file)),
       rng_(std::random_device{}()) {}
+
+// The file: a first line "picket-posture 1 <policy id>", then one
+// "<check id> <verdict>" line per check. Anything else (another policy, a
+// damaged file) is ignored: the next scan is then a full report again.
+void PostureCollector::LoadVerdicts(const std::string& policy_id) {
+  if (state_file_.empty()) return;
+  std::ifstream in(state_file_);
+  std::string header;
+  if (!in || !std::getline(in, header) ||
+      header != "picket-posture 1 " + policy_id) {
+    return;
+  }
+  std::map<std::string, std::string> verdicts;
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t space = line.find(' ');
+    if (space == std::string::npos || space == 0) return;
+    std::string verdict = line.substr(space + 1);
+    if (verdict != "pass" && verdict != "fail" && verdict != "not_applicable" &&
+        verdict != "error") {
+      return;
+    }
+    verdicts[line.substr(0, space)] = verdict;
+  }
+  if (verdicts.empty()) return;
+  last_ = std::move(verdicts);
+  reported_ = true;
+}
+
+void PostureCollector::SaveVerdicts(const std::string& policy_id) {
+  if (state_file_.empty()) return;
+  std::string text = "picket-posture 1 " + policy_id + "\n";
+  for (const auto& [id, verdict] : last_) text += id + " " + verdict + "\n";
+  std::string tmp = state_file_ + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  bool ok =
+      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  if (!ok || rename(tmp.c_str(), state_file_.c_str()) != 0) {
+    unlink(tmp.c_str());
+  }
+}
 
 PostureCollector::~PostureCollector() { Stop(); }
 
@@ -46,6 +95,7 @@ Status PostureCollector::Start(EventLoop& loop, EventSubmitter& out) {
     return Status::Ok();
   }
   policy_ = std::make_shared<const Policy>(std::move(policy.value()));
+  LoadVerdicts(policy_->id);
   ReleaseFreeMemory();
   auto worker = Worker::Create(loop, 1);
   if (!worker.ok()) return worker.status().WithContext("posture worker");
@@ -136,6 +186,7 @@ void PostureCollector::OnScanDone(const std::shared_ptr<Job>& job) {
     last_[r.check->id] = verdict;
   }
   reported_ = true;
+  SaveVerdicts(job->policy->id);
   Event summary;
   summary.time_ns = now;
   summary.type = EventType::kPostureSummary;

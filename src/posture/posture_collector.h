@@ -34,8 +34,11 @@ namespace picket {
 class PostureCollector final : public Collector {
  public:
   // `root` is the Host root ("/" on a live system); `clock` must outlive
-  // the collector.
-  PostureCollector(PostureConfig config, std::string root, const Clock* clock);
+  // the collector. `state_file` (optional) keeps the last verdicts across
+  // restarts and reloads, so that only changes are reported after the first
+  // full report of a device, not after every start.
+  PostureCollector(PostureConfig config, std::string root, const Clock* clock,
+                   std::string state_file = "");
   ~PostureCollector() override;
 
   std::string name() const override { return "collector.posture"; }
@@ -55,11 +58,15 @@ class PostureCollector final : public Collector {
   void StartScan();
   void OnScanDone(const std::shared_ptr<Job>& job);
   void EmitStatus(const std::string& state, const std::string& detail);
+  // The verdicts of `policy_id` saved by an earlier run, if any.
+  void LoadVerdicts(const std::string& policy_id);
+  void SaveVerdicts(const std::string& policy_id);
   void Submit(Event event);
 
   PostureConfig config_;
   std::string root_;
   const Clock* clock_;
+  std::string state_file_;
   EventLoop* loop_ = nullptr;
   EventSubmitter* out_ = nullptr;
   std::shared_ptr<const Policy> policy_;

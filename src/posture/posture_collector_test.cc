@@ -1,6 +1,7 @@
 #include "posture/posture_collector.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <string>
@@ -155,6 +156,43 @@ TEST_F(PostureCollectorTest, FullReportFirstThenOnlyChanges) {
     if (name == "scans") scans = value;
   }
   EXPECT_GE(scans, 3u);
+}
+
+TEST_F(PostureCollectorTest, SavedVerdictsMakeARestartReportOnlyChanges) {
+  const std::string state = root_.path() + "/../posture-results";
+  {
+    PostureCollector first(config_, root_.path(), &clock_, state);
+    ASSERT_TRUE(first.Start(*loop_, out_).ok());
+    ASSERT_TRUE(RunUntil([&] { return out_.Summaries().size() >= 1; }));
+    first.Stop();
+  }
+  ASSERT_EQ(out_.Results().size(), 3u);
+  struct stat st;
+  ASSERT_EQ(stat(state.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // A restart (or a reload) with nothing changed reports no result again;
+  // a change made while it was down is reported with what it was.
+  root_.Write("proc/sys/net/ipv4/ip_forward", "1\n");
+  out_.events.clear();
+  PostureCollector second(config_, root_.path(), &clock_, state);
+  ASSERT_TRUE(second.Start(*loop_, out_).ok());
+  ASSERT_TRUE(RunUntil([&] { return out_.Summaries().size() >= 1; }));
+  second.Stop();
+  auto results = out_.Results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].check_id, "net.forwarding");
+  EXPECT_EQ(results[0].previous, "pass");
+  EXPECT_EQ(results[0].result, "fail");
+
+  // A damaged file is ignored: a full report again.
+  std::ofstream(state) << "garbage\n";
+  out_.events.clear();
+  PostureCollector third(config_, root_.path(), &clock_, state);
+  ASSERT_TRUE(third.Start(*loop_, out_).ok());
+  ASSERT_TRUE(RunUntil([&] { return out_.Summaries().size() >= 1; }));
+  third.Stop();
+  EXPECT_EQ(out_.Results().size(), 3u);
 }
 
 TEST_F(PostureCollectorTest, BadPolicyIsReportedAndTheAgentGoesOn) {
