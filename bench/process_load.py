@@ -59,6 +59,8 @@ def exec_pids(path):
             if b'"process.exec"' not in line:
                 continue
             e = json.loads(line)
+            if e["type"] != "process.exec":  # an alert quoting one
+                continue
             pids.add(e["payload"]["process"]["pid"])
     return pids
 

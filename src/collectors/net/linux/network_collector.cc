@@ -74,7 +74,7 @@ Status NetworkCollector::Start(EventLoop& loop, EventSubmitter& out) {
         Capture* raw = cap.value().get();
         handles_.push_back(Handle{std::move(cap.value()), device});
         PICKET_RETURN_IF_ERROR(
-            loop.AddFd(raw->fd(), [this, raw] { ReadCapture(*raw); }));
+            loop.AddFd(raw->fd(), [this, device] { ReadDevice(device); }));
       }
     }
     if (!handles_.empty()) {
@@ -111,8 +111,12 @@ void NetworkCollector::Stop() {
   if (loop_ == nullptr) return;
   for (auto id : timers_) loop_->CancelTimer(id);
   timers_.clear();
-  for (Handle& h : handles_) loop_->RemoveFd(h.capture->fd());
+  for (Handle& h : handles_) {
+    loop_->RemoveFd(h.capture->fd());
+    retired_kernel_drops_ += h.capture->kernel_drops();
+  }
   handles_.clear();
+  if (diag_) retired_sock_diag_malformed_ += diag_->malformed();
   if (engine_) engine_->Flush(clock_->RealtimeNs());
   diag_.reset();
   loop_ = nullptr;
@@ -205,6 +209,13 @@ bool NetworkCollector::ResolveOwner(uint8_t protocol, const IpAddress& local,
   return find();
 }
 
+void NetworkCollector::ReadDevice(const std::string& device) {
+  // Handles are added headers first, DNS second: read in reverse.
+  for (auto it = handles_.rbegin(); it != handles_.rend(); ++it) {
+    if (it->device == device) ReadCapture(*it->capture);
+  }
+}
+
 void NetworkCollector::ReadCapture(Capture& capture) {
   const int link = capture.link_type();
   auto n = capture.Dispatch(
@@ -249,7 +260,7 @@ ComponentStats NetworkCollector::Stats() const {
   if (engine_) {
     for (auto& c : engine_->Counters()) stats.counters.push_back(c);
   }
-  uint64_t kernel_drops = 0;
+  uint64_t kernel_drops = retired_kernel_drops_;
   for (const Handle& h : handles_) kernel_drops += h.capture->kernel_drops();
   stats.counters.push_back({"capture_kernel_drops", kernel_drops});
   stats.counters.push_back({"decode_malformed", decode_malformed_});
@@ -258,7 +269,8 @@ ComponentStats NetworkCollector::Stats() const {
   stats.counters.push_back({"socket_dumps", socket_dumps_});
   stats.counters.push_back({"socket_dump_errors", socket_dump_errors_});
   stats.counters.push_back(
-      {"sock_diag_malformed", diag_ ? diag_->malformed() : 0});
+      {"sock_diag_malformed",
+       retired_sock_diag_malformed_ + (diag_ ? diag_->malformed() : 0)});
   stats.counters.push_back({"owner_rescans", owners_.rescans()});
   return stats;
 }

@@ -50,6 +50,11 @@ class NetworkCollector final : public Collector {
     std::string device;
   };
 
+  // Reads every capture handle of `device`, DNS answers first, so that a
+  // flow is labelled with the name it was resolved from even when both
+  // arrive in the same capture block.
+  void ReadDevice(const std::string& device);
+
   void PollSockets();
   void ReadCapture(Capture& capture);
   void RefreshLocalAddresses();
@@ -77,6 +82,10 @@ class NetworkCollector final : public Collector {
   uint64_t decode_malformed_ = 0;
   uint64_t decode_unsupported_ = 0;
   uint64_t loopback_duplicates_ = 0;
+  // Counters of sources already closed (Stop()), so that the statistics
+  // after a stop or reload never go down.
+  uint64_t retired_kernel_drops_ = 0;
+  uint64_t retired_sock_diag_malformed_ = 0;
   uint64_t socket_dumps_ = 0;
   uint64_t socket_dump_errors_ = 0;
 };
