@@ -108,11 +108,13 @@ class EpollLoop final : public EventLoop {
     while (running_) {
       // What timers produced (statistics, heartbeats, batch deadlines) is
       // handled by the after hooks before the loop sleeps, not at the next
-      // wake-up; hooks may add timers, so go round until none is due.
+      // wake-up. Timers that come due meanwhile (a collector re-arming a
+      // 0 ms timer to read on) wait for the next round: every round polls
+      // the file descriptors, so a busy source cannot starve the others.
       int timeout = RunDueTimers();
-      while (timers_fired_ && running_) {
+      if (timers_fired_ && running_) {
         for (auto& hook : after_hooks_) hook();
-        timeout = RunDueTimers();
+        timeout = NextTimeout();
       }
       if (!running_) break;
       int n = epoll_wait(epfd_, events, 32, timeout);
@@ -177,9 +179,23 @@ class EpollLoop final : public EventLoop {
     }
   };
 
+  // The epoll timeout until the next live timer, without running any.
+  int NextTimeout() {
+    while (!heap_.empty() && timers_.find(heap_.top().id) == timers_.end()) {
+      heap_.pop();  // cancelled
+    }
+    if (heap_.empty()) return -1;
+    int64_t wait = heap_.top().due_ms - NowMs();
+    if (wait <= 0) return 0;
+    return wait > 60000 ? 60000 : static_cast<int>(wait);
+  }
+
   // Fires every due timer; returns the epoll timeout until the next one.
+  // Timers added by the callbacks wait for the next round, even when due at
+  // once, so that a chain of 0 ms timers cannot keep the loop from polling.
   int RunDueTimers() {
     timers_fired_ = false;
+    const TimerId first_new = next_timer_id_;
     while (!heap_.empty() && running_) {
       HeapEntry top = heap_.top();
       auto it = timers_.find(top.id);
@@ -187,6 +203,7 @@ class EpollLoop final : public EventLoop {
         heap_.pop();
         continue;
       }
+      if (top.id >= first_new) return 0;
       int64_t now = NowMs();
       if (top.due_ms > now) {
         int64_t wait = top.due_ms - now;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <functional>
 #include <thread>
 
 #include "engine/event_loop.h"
@@ -85,6 +86,37 @@ TEST(EventLoopTest, AfterHooksRunBeforeSleepingWhenATimerFired) {
   ASSERT_TRUE(loop->Run().ok());
   ASSERT_GE(handled_after_ms, 0);
   EXPECT_LT(handled_after_ms, 500);
+}
+
+TEST(EventLoopTest, AZeroDelayTimerChainDoesNotStarveFileDescriptors) {
+  // A source that keeps re-arming a 0 ms timer (reading a long backlog)
+  // must not keep the loop from reading sockets.
+  auto loop = NewLoop();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  int rounds = 0;
+  std::function<void()> rearm = [&] {
+    ++rounds;
+    loop->AddTimer(0, 0, rearm);
+  };
+  loop->AddTimer(0, 0, rearm);
+  bool read_it = false;
+  ASSERT_TRUE(loop->AddFd(fds[0],
+                          [&] {
+                            char c;
+                            ASSERT_EQ(read(fds[0], &c, 1), 1);
+                            read_it = true;
+                            loop->Stop();
+                          })
+                  .ok());
+  ASSERT_EQ(write(fds[1], "x", 1), 1);
+  loop->AddTimer(2000, 0, [&] { loop->Stop(); });  // guard
+  ASSERT_TRUE(loop->Run().ok());
+  EXPECT_TRUE(read_it);
+  EXPECT_LT(rounds, 100);
+  loop->RemoveFd(fds[0]);
+  close(fds[0]);
+  close(fds[1]);
 }
 
 TEST(EventLoopTest, WriteInterestReportsWritableOnlyWhileOn) {

@@ -35,7 +35,10 @@ class FileTailer {
   // The rotated-away file is closed after this long without growth.
   static constexpr int64_t kDrainMs = 5000;
   // At most this many bytes per Poll(); more() tells that more is waiting.
-  static constexpr size_t kMaxBytesPerPoll = 1 << 20;
+  // 128 KiB is about 1,400 auth lines: fewer than the pipeline's queue
+  // holds, which is drained between two polls, so a long backlog (a burst,
+  // a restart far behind) is read at full speed without overflowing it.
+  static constexpr size_t kMaxBytesPerPoll = 128 << 10;
 
   struct Options {
     size_t max_line = 8192;    // longer lines are skipped

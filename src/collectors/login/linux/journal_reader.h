@@ -29,7 +29,8 @@ struct JournalEntry {
 class JournalReader {
  public:
   // At most this many entries per ReadAvailable(); more() tells the rest.
-  static constexpr size_t kMaxEntriesPerRead = 4096;
+  // Fewer than the pipeline's queue holds (it is drained between reads).
+  static constexpr size_t kMaxEntriesPerRead = 1024;
 
   // True when the system under `root` runs journald (its socket exists)
   // and keeps a journal (a journal directory with files), and this build
