@@ -478,7 +478,15 @@ struct MqttSink::Impl {
       return;
     }
     AfterCall(mosquitto_loop_misc(mosq));
-    if (spool) {
+    // The acknowledged position reaches the disk at the spool's fsync pace
+    // (every second under "always"): flash wear is bounded, and a crash
+    // costs duplicates of at most that long, never losses.
+    int64_t now = context.loop->NowMs();
+    int64_t every = config.spool.fsync == "always"
+                        ? kMiscIntervalMs
+                        : config.spool.fsync_interval_ms;
+    if (spool && now - cursor_saved_ms >= every) {
+      cursor_saved_ms = now;
       Status st = spool->SaveCursor();
       if (!st.ok()) LogWarning("mqtt: spool cursor: " + st.message());
     }
@@ -903,6 +911,7 @@ struct MqttSink::Impl {
   std::string lib_error;  // MOSQ_LOG_ERR lines of the current attempt
   std::string last_error;
   int64_t connect_started_ms = 0;
+  int64_t cursor_saved_ms = 0;
   int64_t backoff_ms = 1000;
   std::unordered_map<int, Inflight> inflight;
 
