@@ -94,8 +94,10 @@ std::string ResolveDeviceId(const std::string& configured,
   std::string machine_id = Trim(ReadSmallFile(prefix + "/etc/machine-id"));
   if (machine_id.empty()) return host;
   std::string salted = "picket-device-id:" + machine_id;
-  return std::string(host) + "-" +
-         Sha256Hex(salted.data(), salted.size()).substr(0, 8);
+  std::string digest = Sha256Hex(salted.data(), salted.size());
+  // Without libcrypto the host name alone (the machine id is never sent).
+  if (digest.empty()) return host;
+  return std::string(host) + "-" + digest.substr(0, 8);
 }
 
 Agent::Agent(AgentOptions options, Config config)

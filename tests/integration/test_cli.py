@@ -14,6 +14,11 @@ def run(picket, *args):
     return p.returncode, p.stdout, p.stderr
 
 
+def rc_ok_policy_line(picket, config):
+    rc, out, _ = run(picket, "check-config", "--config", config)
+    return rc == 0 and "policy picket-baseline" in out and "checks" in out
+
+
 def main():
     args = harness.parse_args()
     check = harness.check
@@ -59,6 +64,31 @@ def main():
                      os.path.join(d, "missing.yaml"))
     check(rc == 1 and "missing.yaml" in err,
           f"unreadable config exits 1 naming it: {rc} {err}")
+
+    # check-config also loads the posture policy the configuration names.
+    check(rc_ok_policy_line(picket, shipped),
+          "check-config of the shipped file reports its policy")
+    policy = os.path.join(d, "policy.yaml")
+    with open(policy, "w") as f:
+        f.write("id: p\ntitle: P\nversion: '1'\nchecks:\n"
+                "  - id: c1\n    title: C\n    severity: huge\n")
+    with_policy = os.path.join(d, "with-policy.yaml")
+    with open(with_policy, "w") as f:
+        f.write(f"posture:\n  policy: {policy}\n")
+    rc, _, err = run(picket, "check-config", "--config", with_policy)
+    check(rc == 2 and "posture.policy" in err and f"{policy}:" in err
+          and "severity" in err,
+          f"malformed policy: exit 2 naming the policy file and key: "
+          f"{rc} {err}")
+    with open(with_policy, "w") as f:
+        f.write(f"posture:\n  policy: {d}/absent.yaml\n")
+    rc, _, err = run(picket, "check-config", "--config", with_policy)
+    check(rc == 1 and "absent.yaml" in err,
+          f"missing policy: exit 1 naming it: {rc} {err}")
+    with open(with_policy, "w") as f:
+        f.write(f"posture:\n  enabled: false\n  policy: {d}/absent.yaml\n")
+    rc, _, err = run(picket, "check-config", "--config", with_policy)
+    check(rc == 0, f"policy not checked when posture is off: {rc} {err}")
 
     # `run` refuses an invalid file before starting anything.
     rc, _, err = run(picket, "run", "--config", bad)

@@ -1,11 +1,12 @@
 #include "collectors/linux/file_hash.h"
 
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <memory>
+
+#include "engine/linux/lib_crypto.h"
 
 namespace picket {
 
@@ -22,19 +23,22 @@ std::string ToHex(const unsigned char* digest, unsigned len) {
 }
 
 struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  void operator()(EVP_MD_CTX* ctx) const { LibCrypto()->EVP_MD_CTX_free(ctx); }
 };
 
 }  // namespace
 
 Result<std::string> Sha256OfFd(int fd, uint64_t max_bytes) {
+  const Result<LibCryptoApi>& crypto = LibCrypto();
+  if (!crypto.ok()) return crypto.status();
   struct stat st;
   if (fstat(fd, &st) != 0) return ErrnoStatus("fstat", errno);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     return Status::ResourceExhausted("file larger than hash limit");
   }
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(crypto->EVP_MD_CTX_new());
+  if (!ctx || crypto->EVP_DigestInit_ex(ctx.get(), crypto->EVP_sha256(),
+                                        nullptr) != 1) {
     return Status::ResourceExhausted("EVP_DigestInit_ex failed");
   }
   char buf[16384];
@@ -51,19 +55,22 @@ Result<std::string> Sha256OfFd(int fd, uint64_t max_bytes) {
     if (total > max_bytes) {
       return Status::ResourceExhausted("file grew beyond hash limit");
     }
-    EVP_DigestUpdate(ctx.get(), buf, static_cast<size_t>(n));
+    crypto->EVP_DigestUpdate(ctx.get(), buf, static_cast<size_t>(n));
     offset += n;
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &len);
+  crypto->EVP_DigestFinal_ex(ctx.get(), digest, &len);
   return ToHex(digest, len);
 }
 
 std::string Sha256Hex(const void* data, size_t len) {
+  const Result<LibCryptoApi>& crypto = LibCrypto();
+  if (!crypto.ok()) return {};
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned out_len = 0;
-  EVP_Digest(data, len, digest, &out_len, EVP_sha256(), nullptr);
+  crypto->EVP_Digest(data, len, digest, &out_len, crypto->EVP_sha256(),
+                     nullptr);
   return ToHex(digest, out_len);
 }
 

@@ -112,6 +112,20 @@ Result<std::string> ReadLinkAt(int dir_fd, const std::string& name) {
   return std::string(buffer, static_cast<size_t>(n));
 }
 
+// Whether the process under `dir_fd` is exiting or gone now (a fresh read
+// of its stat: PF_EXITING, a zombie, or nothing left to read).
+bool ExitingAt(int dir_fd) {
+  char buffer[kStatBufferBytes];
+  size_t length = 0;
+  procfs::Stat stat;
+  if (ReadAt(dir_fd, "stat", buffer, sizeof(buffer), &length) != 0 ||
+      !procfs::ParseStat({buffer, length}, &stat)) {
+    return true;
+  }
+  return (stat.flags & procfs::kTaskExiting) != 0 || stat.state == 'Z' ||
+         stat.state == 'X';
+}
+
 int64_t TimespecNanos(const struct timespec& ts) {
   return static_cast<int64_t>(ts.tv_sec) * kNanosPerSecond + ts.tv_nsec;
 }
@@ -331,6 +345,13 @@ Result<ProcessInfo> ProcReader::Read(int32_t pid) {
                              cmdline_buffer_.size(), &length) == 0;
   if (have_cmdline) {
     info.argv = procfs::ParseCmdline({cmdline_buffer_.data(), length});
+    // An empty command line is a kernel thread, a program started with no
+    // arguments at all (argc 0, as some exploits do), or a process that
+    // began exiting after the reads above: its memory, and the argv in it,
+    // is released before its cwd and files. The last is partial.
+    if (info.argv.empty() && exe_text.ok() && ExitingAt(dir.get())) {
+      partial = true;
+    }
   } else {
     partial = true;
   }

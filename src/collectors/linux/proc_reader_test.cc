@@ -367,6 +367,38 @@ TEST_F(ProcTree, NoExeOutsideKernelThreadsIsPartial) {
   EXPECT_TRUE(info->partial);
 }
 
+TEST_F(ProcTree, EmptyCmdlineOfExitingProcessIsPartial) {
+  // Between releasing its memory and its cwd, an exiting process reads as
+  // an empty command line with its exe and cwd still there.
+  Write("proc/100/cmdline", "");
+  Write("proc/100/stat",
+        "100 (x) S 1 100 100 0 -1 4194308 0 0 0 0 0 0 0 0 20 0 1 0 250 0 0\n");
+  ProcReader reader(root_);
+  Result<ProcessInfo> info = reader.Read(100);
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->argv.empty());
+  EXPECT_TRUE(info->partial);
+
+  // A zombie likewise.
+  Write("proc/100/stat",
+        "100 (x) Z 1 100 100 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 250 0 0\n");
+  info = reader.Read(100);
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->partial);
+}
+
+TEST_F(ProcTree, EmptyCmdlineOfLiveProcessIsComplete) {
+  // argc 0 (execve with an empty argv, as the pkexec exploit did) is what
+  // the program was given, not a failure to read it.
+  Write("proc/100/cmdline", "");
+  ProcReader reader(root_);
+  Result<ProcessInfo> info = reader.Read(100);
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->argv.empty());
+  EXPECT_EQ(info->exe, "/opt/drop/x");
+  EXPECT_FALSE(info->partial);
+}
+
 // --- The live system ------------------------------------------------------
 
 TEST(ProcReaderLiveTest, ReadsOwnProcess) {

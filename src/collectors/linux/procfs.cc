@@ -133,7 +133,7 @@ bool ParseStat(std::string_view content, Stat* out) {
   out->comm.assign(content.substr(open + 1, close - open - 1));
 
   // Fields after the comm, numbered as in proc(5): 3 is state, 4 is ppid,
-  // 22 is starttime.
+  // 9 the flags, 22 is starttime.
   std::string_view rest = content.substr(close + 1);
   std::string_view token;
   for (int field = 3; field <= 22; ++field) {
@@ -143,6 +143,8 @@ bool ParseStat(std::string_view content, Stat* out) {
       out->state = token.front();
     } else if (field == 4) {
       if (!ParseDecimal(token, &out->ppid)) return false;
+    } else if (field == 9) {
+      if (!ParseDecimal(token, &out->flags)) return false;
     } else if (field == 22) {
       if (!ParseDecimal(token, &out->start_ticks)) return false;
     }

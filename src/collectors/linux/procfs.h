@@ -25,12 +25,17 @@ struct Stat {
   std::string comm;  // raw: may hold spaces, ')' and newlines
   char state = 0;    // 'R', 'S', 'Z', ...
   int32_t ppid = 0;
+  uint32_t flags = 0;        // field 9: the kernel's PF_* task flags
   uint64_t start_ticks = 0;  // field 22: clock ticks after boot
 };
 
+// PF_EXITING in Stat::flags: the process is tearing itself down (its memory,
+// so its argv, may already be gone).
+inline constexpr uint32_t kTaskExiting = 0x4;
+
 // Parses /proc/PID/stat. The comm ends at the LAST ')' because a process may
 // name itself "a) S 1 (b". Returns false, leaving `out` unspecified, when the
-// pid, comm, state, ppid or start time is missing or not a number.
+// pid, comm, state, ppid, flags or start time is missing or not a number.
 bool ParseStat(std::string_view content, Stat* out);
 
 // The ids from /proc/PID/status. uid/gid are the real ids, euid the

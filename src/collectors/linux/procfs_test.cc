@@ -33,6 +33,8 @@ TEST(ParseStatTest, RealProcess) {
   EXPECT_EQ(stat.comm, "sleep");
   EXPECT_EQ(stat.state, 'S');
   EXPECT_EQ(stat.ppid, 3325);
+  EXPECT_EQ(stat.flags, 4194560u);
+  EXPECT_EQ(stat.flags & kTaskExiting, 0u);
   EXPECT_EQ(stat.start_ticks, 24288u);
 }
 

@@ -1,13 +1,13 @@
 #include "sinks/mqtt/azure.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <string.h>
 
 #include <algorithm>
 #include <array>
 #include <climits>
 #include <string>
+
+#include "engine/linux/lib_crypto.h"
 
 namespace picket {
 
@@ -77,7 +77,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 // Overwrites a secret before its memory is released.
 void Wipe(std::string* secret) {
-  if (!secret->empty()) OPENSSL_cleanse(secret->data(), secret->size());
+  if (!secret->empty()) explicit_bzero(secret->data(), secret->size());
   secret->clear();
 }
 
@@ -211,16 +211,18 @@ std::string UrlEncode(std::string_view text) {
 }
 
 std::string Base64Encode(std::string_view bytes) {
+  const Result<LibCryptoApi>& crypto = LibCrypto();
+  if (!crypto.ok()) return {};
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   // One chunk's output plus EVP_EncodeBlock's terminating NUL.
   std::string buffer(kEncodeChunk / 3 * 4 + 1, '\0');
   while (!bytes.empty()) {
     const std::string_view chunk = bytes.substr(0, kEncodeChunk);
-    const int n =
-        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(buffer.data()),
-                        reinterpret_cast<const unsigned char*>(chunk.data()),
-                        static_cast<int>(chunk.size()));
+    const int n = crypto->EVP_EncodeBlock(
+        reinterpret_cast<unsigned char*>(buffer.data()),
+        reinterpret_cast<const unsigned char*>(chunk.data()),
+        static_cast<int>(chunk.size()));
     out.append(buffer.data(), static_cast<size_t>(n));
     bytes.remove_prefix(chunk.size());
   }
@@ -255,15 +257,17 @@ Result<std::string> Base64Decode(std::string_view text) {
     }
   }
 
+  const Result<LibCryptoApi>& crypto = LibCrypto();
+  if (!crypto.ok()) return crypto.status();
   std::string out;
   out.reserve(text.size() / 4 * 3);
   std::string buffer(kDecodeChunk / 4 * 3, '\0');
   while (!text.empty()) {
     const std::string_view chunk = text.substr(0, kDecodeChunk);
-    const int n =
-        EVP_DecodeBlock(reinterpret_cast<unsigned char*>(buffer.data()),
-                        reinterpret_cast<const unsigned char*>(chunk.data()),
-                        static_cast<int>(chunk.size()));
+    const int n = crypto->EVP_DecodeBlock(
+        reinterpret_cast<unsigned char*>(buffer.data()),
+        reinterpret_cast<const unsigned char*>(chunk.data()),
+        static_cast<int>(chunk.size()));
     if (n < 0) {
       Wipe(&buffer);
       Wipe(&out);
@@ -293,6 +297,8 @@ Result<std::string> MakeSasToken(std::string_view resource_uri,
   if (expiry_unix_s < 0) {
     return Status::InvalidArgument("SAS token: negative expiry");
   }
+  const Result<LibCryptoApi>& crypto = LibCrypto();
+  if (!crypto.ok()) return crypto.status();
   Result<std::string> key = Base64Decode(base64_key);
   if (!key.ok()) {
     return Status::InvalidArgument("SAS token: key is not valid base64");
@@ -307,10 +313,10 @@ Result<std::string> MakeSasToken(std::string_view resource_uri,
   const std::string to_sign = encoded_uri + "\n" + expiry;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  const unsigned char* ok =
-      HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()),
-           reinterpret_cast<const unsigned char*>(to_sign.data()),
-           to_sign.size(), mac, &mac_len);
+  const unsigned char* ok = crypto->HMAC(
+      crypto->EVP_sha256(), key->data(), static_cast<int>(key->size()),
+      reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size(),
+      mac, &mac_len);
   Wipe(&key.value());
   if (ok == nullptr) {
     return Status::Unavailable("SAS token: HMAC-SHA256 failed in OpenSSL");

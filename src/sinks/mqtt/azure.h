@@ -45,7 +45,8 @@ Result<AzureConnectionString> ParseAzureConnectionString(std::string_view text);
 // (A-Z a-z 0-9 - . _ ~), upper-case hex: "a/b c" -> "a%2Fb%20c".
 std::string UrlEncode(std::string_view text);
 
-// Standard base64 (with padding). Decode fails on invalid input.
+// Standard base64 (with padding), by libcrypto. Decode fails on invalid
+// input; both fail (Encode: empty) when libcrypto cannot be loaded.
 std::string Base64Encode(std::string_view bytes);
 Result<std::string> Base64Decode(std::string_view text);
 

@@ -1,6 +1,6 @@
 #include "sinks/mqtt/message.h"
 
-#include <zstd.h>
+#include "engine/linux/lib_zstd.h"
 
 namespace picket {
 
@@ -93,29 +93,36 @@ size_t BatchOverhead(std::string_view device_id, size_t count) {
   return JsonString(device_id).size() + 34 + (count > 0 ? count - 1 : 0);
 }
 
-ZstdCompressor::ZstdCompressor() : cctx_(ZSTD_createCCtx()) {}
+ZstdCompressor::ZstdCompressor() {
+  if (LibZstd().ok()) cctx_ = LibZstd()->ZSTD_createCCtx();
+}
 
 ZstdCompressor::~ZstdCompressor() {
-  ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_));
+  if (cctx_ != nullptr)
+    LibZstd()->ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_));
 }
 
 Result<std::string> ZstdCompressor::Compress(std::string_view data) {
+  const Result<LibZstdApi>& zstd = LibZstd();
+  if (!zstd.ok()) return zstd.status();
   if (cctx_ == nullptr) return Status::ResourceExhausted("zstd: no context");
-  std::string out(ZSTD_compressBound(data.size()), '\0');
+  std::string out(zstd->ZSTD_compressBound(data.size()), '\0');
   size_t n =
-      ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), out.data(), out.size(),
-                        data.data(), data.size(), kZstdLevel);
-  if (ZSTD_isError(n)) {
+      zstd->ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), out.data(),
+                              out.size(), data.data(), data.size(), kZstdLevel);
+  if (zstd->ZSTD_isError(n)) {
     return Status::ResourceExhausted(std::string("zstd: ") +
-                                     ZSTD_getErrorName(n));
+                                     zstd->ZSTD_getErrorName(n));
   }
   out.resize(n);
   return out;
 }
 
 Result<std::string> ZstdDecompress(std::string_view frame, size_t max_bytes) {
+  const Result<LibZstdApi>& zstd = LibZstd();
+  if (!zstd.ok()) return zstd.status();
   unsigned long long size =
-      ZSTD_getFrameContentSize(frame.data(), frame.size());
+      zstd->ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return Status::InvalidArgument("zstd: not a frame with a known size");
   }
@@ -124,10 +131,10 @@ Result<std::string> ZstdDecompress(std::string_view frame, size_t max_bytes) {
   }
   std::string out(static_cast<size_t>(size), '\0');
   size_t n =
-      ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
-  if (ZSTD_isError(n)) {
+      zstd->ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
+  if (zstd->ZSTD_isError(n)) {
     return Status::InvalidArgument(std::string("zstd: ") +
-                                   ZSTD_getErrorName(n));
+                                   zstd->ZSTD_getErrorName(n));
   }
   out.resize(n);
   return out;

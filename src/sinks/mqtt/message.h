@@ -61,7 +61,7 @@ class ZstdCompressor {
   Result<std::string> Compress(std::string_view data);
 
  private:
-  void* cctx_;
+  void* cctx_ = nullptr;
 };
 
 // Decompresses one frame whose recorded content size is at most `max_bytes`

@@ -1,9 +1,7 @@
 #include "sinks/mqtt/mqtt_sink.h"
 
 #include <fcntl.h>
-#include <mosquitto.h>
 #include <mqtt_protocol.h>
-#include <openssl/err.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -22,6 +20,9 @@
 
 #include "core/event_json.h"
 #include "core/log.h"
+#include "engine/linux/lib_crypto.h"
+#include "engine/linux/lib_mosquitto.h"
+#include "engine/linux/lib_zstd.h"
 #include "sinks/mqtt/azure.h"
 #include "sinks/mqtt/message.h"
 #include "sinks/spool.h"
@@ -43,9 +44,12 @@ int64_t RealtimeMs() {
       .count();
 }
 
+// libmosquitto's functions; only called once Open() has loaded the library.
+const LibMosquittoApi& Mosq() { return *LibMosquitto(); }
+
 void InitMosquittoOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
+  std::call_once(once, [] { Mosq().mosquitto_lib_init(); });
 }
 
 SpoolClass ClassOf(const Event& event) {
@@ -179,9 +183,13 @@ struct MqttSink::Impl {
   // ---- setup ----
 
   Status Open() {
+    if (!LibMosquitto().ok()) return LibMosquitto().status();
     InitMosquittoOnce();
     backoff_ms = config.reconnect_min_ms;
-    if (config.compression == "zstd") zstd = std::make_unique<ZstdCompressor>();
+    if (config.compression == "zstd") {
+      if (!LibZstd().ok()) return LibZstd().status().WithContext("compression");
+      zstd = std::make_unique<ZstdCompressor>();
+    }
     PICKET_RETURN_IF_ERROR(ReadCredentials());
     SpoolOptions so;
     so.dir = config.spool.path.empty() ? context.state_dir + "/spool"
@@ -263,20 +271,20 @@ struct MqttSink::Impl {
     retry_timer = 0;
     if (mosq != nullptr) return;
     ++connects;
-    mosq = mosquitto_new(client_id.c_str(), true, this);
+    mosq = Mosq().mosquitto_new(client_id.c_str(), true, this);
     if (mosq == nullptr) {
       ConnectFailed("cannot create an MQTT client: " +
                     std::string(std::strerror(errno)));
       return;
     }
     bool v5 = config.protocol == "5" && !azure;
-    mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION,
-                         v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
-    mosquitto_connect_v5_callback_set(mosq, &Impl::OnConnect);
-    mosquitto_disconnect_v5_callback_set(mosq, &Impl::OnDisconnect);
-    mosquitto_publish_v5_callback_set(mosq, &Impl::OnPublish);
-    mosquitto_message_v5_callback_set(mosq, &Impl::OnMessage);
-    mosquitto_log_callback_set(mosq, &Impl::OnLog);
+    Mosq().mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION,
+                                v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+    Mosq().mosquitto_connect_v5_callback_set(mosq, &Impl::OnConnect);
+    Mosq().mosquitto_disconnect_v5_callback_set(mosq, &Impl::OnDisconnect);
+    Mosq().mosquitto_publish_v5_callback_set(mosq, &Impl::OnPublish);
+    Mosq().mosquitto_message_v5_callback_set(mosq, &Impl::OnMessage);
+    Mosq().mosquitto_log_callback_set(mosq, &Impl::OnLog);
     lib_error.clear();
     if (tls) {
       const char* ca_file =
@@ -284,20 +292,21 @@ struct MqttSink::Impl {
       const char* ca_path =
           config.ca_path.empty() ? nullptr : config.ca_path.c_str();
       if (ca_file == nullptr && ca_path == nullptr) {
-        mosquitto_int_option(mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+        Mosq().mosquitto_int_option(mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
       }
-      int rc = mosquitto_tls_set(
+      int rc = Mosq().mosquitto_tls_set(
           mosq, ca_file, ca_path,
           config.cert_file.empty() ? nullptr : config.cert_file.c_str(),
           config.key_file.empty() ? nullptr : config.key_file.c_str(), nullptr);
       if (rc == MOSQ_ERR_SUCCESS) {
         // Peer verification on, TLS 1.2 at least, host name checked.
-        rc = mosquitto_tls_opts_set(mosq, 1, "tlsv1.2", nullptr);
+        rc = Mosq().mosquitto_tls_opts_set(mosq, 1, "tlsv1.2", nullptr);
       }
-      if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_insecure_set(mosq, false);
+      if (rc == MOSQ_ERR_SUCCESS)
+        rc = Mosq().mosquitto_tls_insecure_set(mosq, false);
       if (rc != MOSQ_ERR_SUCCESS) {
         ConnectFailed("TLS setup (ca_file, ca_path, cert_file, key_file): " +
-                      std::string(mosquitto_strerror(rc)));
+                      std::string(Mosq().mosquitto_strerror(rc)));
         return;
       }
     }
@@ -314,25 +323,26 @@ struct MqttSink::Impl {
         }
         pw = std::move(token.value());
       }
-      mosquitto_username_pw_set(mosq, username.c_str(),
-                                pw.empty() ? nullptr : pw.c_str());
+      Mosq().mosquitto_username_pw_set(mosq, username.c_str(),
+                                       pw.empty() ? nullptr : pw.c_str());
       std::fill(pw.begin(), pw.end(), '\0');
     }
     if (!azure) {
       static constexpr char kOffline[] = "{\"state\":\"offline\"}";
-      mosquitto_will_set(mosq, (base_topic + "/status").c_str(),
-                         sizeof kOffline - 1, kOffline, 1, true);
+      Mosq().mosquitto_will_set(mosq, (base_topic + "/status").c_str(),
+                                sizeof kOffline - 1, kOffline, 1, true);
     }
     int keepalive_s = static_cast<int>(config.keepalive_ms / 1000);
-    int rc = mosquitto_connect_async(mosq, host.c_str(), port, keepalive_s);
+    int rc =
+        Mosq().mosquitto_connect_async(mosq, host.c_str(), port, keepalive_s);
     if (rc != MOSQ_ERR_SUCCESS) {
-      std::string why =
-          rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
+      std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(errno)
+                                             : Mosq().mosquitto_strerror(rc);
       ConnectFailed("cannot connect to " + host + ":" + std::to_string(port) +
                     ": " + why);
       return;
     }
-    sock = mosquitto_socket(mosq);
+    sock = Mosq().mosquitto_socket(mosq);
     if (sock < 0 ||
         !context.loop->AddIoFd(sock, [this](bool r, bool w) { OnIo(r, w); })
              .ok()) {
@@ -349,11 +359,12 @@ struct MqttSink::Impl {
 
   // The OpenSSL reason of a TLS failure, when libmosquitto did not log it.
   void NoteTlsError() {
-    if (!lib_error.empty()) return;
-    unsigned long err = ERR_peek_last_error();
+    const Result<LibCryptoApi>& crypto = LibCrypto();
+    if (!lib_error.empty() || !crypto.ok()) return;
+    unsigned long err = crypto->ERR_peek_last_error();
     if (err == 0) return;
     char text[256];
-    ERR_error_string_n(err, text, sizeof text);
+    crypto->ERR_error_string_n(err, text, sizeof text);
     lib_error = text;
   }
 
@@ -362,7 +373,7 @@ struct MqttSink::Impl {
     if (tls) NoteTlsError();
     if (!lib_error.empty()) why += " (" + lib_error + ")";
     lib_error.clear();
-    ERR_clear_error();
+    if (LibCrypto().ok()) LibCrypto()->ERR_clear_error();
     return why;
   }
 
@@ -395,7 +406,7 @@ struct MqttSink::Impl {
     if (misc_timer != 0) context.loop->CancelTimer(misc_timer);
     misc_timer = 0;
     if (mosq != nullptr) {
-      mosquitto_destroy(mosq);
+      Mosq().mosquitto_destroy(mosq);
       mosq = nullptr;
     }
     inflight.clear();
@@ -410,10 +421,10 @@ struct MqttSink::Impl {
     if (mosq == nullptr) return;
     if (rc != MOSQ_ERR_SUCCESS && !lost) {
       lost = true;
-      lost_reason =
-          rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
+      lost_reason = rc == MOSQ_ERR_ERRNO ? std::strerror(errno)
+                                         : Mosq().mosquitto_strerror(rc);
     }
-    if (!lost && mosquitto_socket(mosq) < 0) {
+    if (!lost && Mosq().mosquitto_socket(mosq) < 0) {
       lost = true;
       if (lost_reason.empty()) lost_reason = "connection closed";
     }
@@ -450,7 +461,7 @@ struct MqttSink::Impl {
 
   void UpdateWriteInterest() {
     if (mosq == nullptr || sock < 0) return;
-    bool want = mosquitto_want_write(mosq);
+    bool want = Mosq().mosquitto_want_write(mosq);
     if (want != write_interest || !interest_known) {
       (void)context.loop->SetWriteInterest(sock, want);  // sock is ours
       write_interest = want;
@@ -461,9 +472,9 @@ struct MqttSink::Impl {
   void OnIo(bool readable, bool writable) {
     if (mosq == nullptr) return;
     int rc = MOSQ_ERR_SUCCESS;
-    if (readable) rc = mosquitto_loop_read(mosq, 1);
+    if (readable) rc = Mosq().mosquitto_loop_read(mosq, 1);
     if (rc == MOSQ_ERR_SUCCESS && !lost && writable && mosq != nullptr) {
-      rc = mosquitto_loop_write(mosq, 1);
+      rc = Mosq().mosquitto_loop_write(mosq, 1);
     }
     AfterCall(rc);
   }
@@ -477,7 +488,7 @@ struct MqttSink::Impl {
       HandleLost();
       return;
     }
-    AfterCall(mosquitto_loop_misc(mosq));
+    AfterCall(Mosq().mosquitto_loop_misc(mosq));
     // The acknowledged position reaches the disk at the spool's fsync pace
     // (every second under "always"): flash wear is bounded, and a crash
     // costs duplicates of at most that long, never losses.
@@ -512,9 +523,10 @@ struct MqttSink::Impl {
     int err = errno;
     self->lost = true;
     if (self->lost_reason.empty()) {
-      self->lost_reason = rc == 0                ? "disconnected"
-                          : rc == MOSQ_ERR_ERRNO ? std::strerror(err)
-                                                 : mosquitto_strerror(rc);
+      self->lost_reason = rc == 0 ? "disconnected"
+                          : rc == MOSQ_ERR_ERRNO
+                              ? std::strerror(err)
+                              : Mosq().mosquitto_strerror(rc);
     }
   }
   // libmosquitto's own diagnostics: the OpenSSL reason of a TLS failure
@@ -539,8 +551,8 @@ struct MqttSink::Impl {
   void Connected(int rc) {
     if (rc != 0) {
       bool v5 = config.protocol == "5" && !azure;
-      std::string reason =
-          v5 ? mosquitto_reason_string(rc) : mosquitto_connack_string(rc);
+      std::string reason = v5 ? Mosq().mosquitto_reason_string(rc)
+                              : Mosq().mosquitto_connack_string(rc);
       if (rc == 4 || rc == 5 || rc == MQTT_RC_NOT_AUTHORIZED ||
           rc == MQTT_RC_BAD_USERNAME_OR_PASSWORD) {
         ++auth_failures;
@@ -561,20 +573,21 @@ struct MqttSink::Impl {
                             " event(s) to deliver");
     if (!azure) {
       static constexpr char kOnline[] = "{\"state\":\"online\"}";
-      mosquitto_publish(mosq, nullptr, (base_topic + "/status").c_str(),
-                        sizeof kOnline - 1, kOnline, 1, true);
+      Mosq().mosquitto_publish(mosq, nullptr, (base_topic + "/status").c_str(),
+                               sizeof kOnline - 1, kOnline, 1, true);
       if (config.remote_config && context.remote_config) {
-        mosquitto_subscribe(mosq, nullptr, (base_topic + "/config").c_str(), 1);
+        Mosq().mosquitto_subscribe(mosq, nullptr,
+                                   (base_topic + "/config").c_str(), 1);
       }
     } else {
       if (config.remote_config && context.remote_config) {
-        mosquitto_subscribe(mosq, nullptr, "$iothub/twin/res/#", 0);
-        mosquitto_subscribe(mosq, nullptr,
-                            "$iothub/twin/PATCH/properties/desired/#", 0);
+        Mosq().mosquitto_subscribe(mosq, nullptr, "$iothub/twin/res/#", 0);
+        Mosq().mosquitto_subscribe(
+            mosq, nullptr, "$iothub/twin/PATCH/properties/desired/#", 0);
         twin_get_rid = std::to_string(next_rid++);
-        mosquitto_publish(mosq, nullptr,
-                          ("$iothub/twin/GET/?$rid=" + twin_get_rid).c_str(), 0,
-                          nullptr, 0, false);
+        Mosq().mosquitto_publish(
+            mosq, nullptr, ("$iothub/twin/GET/?$rid=" + twin_get_rid).c_str(),
+            0, nullptr, 0, false);
       }
       if (!azure->shared_access_key.empty()) {
         // Reconnect with a fresh token at 80% of its lifetime.
@@ -590,7 +603,7 @@ struct MqttSink::Impl {
     renew_timer = 0;
     if (mosq == nullptr) return;
     LogInfo("mqtt: renewing the SAS token");
-    mosquitto_disconnect(mosq);
+    Mosq().mosquitto_disconnect(mosq);
     DestroyClient();
     Connect();
   }
@@ -604,7 +617,7 @@ struct MqttSink::Impl {
       ++rejected_messages;
       rejected_events += it->second.events;
       LogWarning(std::string("mqtt: broker refused a message: ") +
-                 mosquitto_reason_string(reason));
+                 Mosq().mosquitto_reason_string(reason));
     } else {
       ++acked_messages;
       acked_events += it->second.events;
@@ -654,20 +667,20 @@ struct MqttSink::Impl {
     if (mosq == nullptr || state != State::kConnected) return;
     int rc;
     if (!azure) {
-      rc = mosquitto_publish(
+      rc = Mosq().mosquitto_publish(
           mosq, nullptr, (base_topic + "/config/report").c_str(),
           static_cast<int>(report.size()), report.data(), 1, true);
     } else {
       std::string body = "{\"picket_config\":" + report + "}";
       std::string topic = "$iothub/twin/PATCH/properties/reported/?$rid=" +
                           std::to_string(next_rid++);
-      rc = mosquitto_publish(mosq, nullptr, topic.c_str(),
-                             static_cast<int>(body.size()), body.data(), 0,
-                             false);
+      rc = Mosq().mosquitto_publish(mosq, nullptr, topic.c_str(),
+                                    static_cast<int>(body.size()), body.data(),
+                                    0, false);
     }
     if (rc != MOSQ_ERR_SUCCESS) {
       lost = true;
-      lost_reason = mosquitto_strerror(rc);
+      lost_reason = Mosq().mosquitto_strerror(rc);
     }
     AfterCall(MOSQ_ERR_SUCCESS);
   }
@@ -824,15 +837,15 @@ struct MqttSink::Impl {
     if (!compressed) payload = std::move(doc);
     mosquitto_property* props = nullptr;
     if (config.protocol == "5" && !azure) {
-      mosquitto_property_add_string(
+      Mosq().mosquitto_property_add_string(
           &props, MQTT_PROP_CONTENT_TYPE,
           compressed ? kContentTypeZstd : kContentTypeJson);
     }
     int mid = 0;
-    int rc = mosquitto_publish_v5(mosq, &mid, TopicFor(batch.kind).c_str(),
-                                  static_cast<int>(payload.size()),
-                                  payload.data(), 1, false, props);
-    mosquitto_property_free_all(&props);
+    int rc = Mosq().mosquitto_publish_v5(
+        mosq, &mid, TopicFor(batch.kind).c_str(),
+        static_cast<int>(payload.size()), payload.data(), 1, false, props);
+    Mosq().mosquitto_property_free_all(&props);
     if (rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_OVERSIZE_PACKET) {
       // Larger than the broker accepts: it can never be delivered.
       ++rejected_messages;
@@ -844,7 +857,7 @@ struct MqttSink::Impl {
     }
     if (rc != MOSQ_ERR_SUCCESS) {
       lost = true;
-      lost_reason = mosquitto_strerror(rc);
+      lost_reason = Mosq().mosquitto_strerror(rc);
       return;
     }
     inflight[mid] = Inflight{batch.id, batch.records.size()};

@@ -8,7 +8,7 @@
 #include "picket/build_config.h"
 
 #if PICKET_WITH_JOURNAL
-#include <systemd/sd-journal.h>
+#include "engine/linux/lib_journal.h"
 #endif
 
 namespace picket::login {
@@ -39,11 +39,14 @@ bool DirHasEntries(const std::string& path) {
 
 namespace {
 
+// libsystemd's functions; only called once Open() has loaded the library.
+const LibSystemdApi& Sd() { return *LibSystemd(); }
+
 // The value of FIELD=value data, or empty.
 std::string_view Field(sd_journal* j, const char* field) {
   const void* data = nullptr;
   size_t len = 0;
-  if (sd_journal_get_data(j, field, &data, &len) < 0) return {};
+  if (Sd().sd_journal_get_data(j, field, &data, &len) < 0) return {};
   std::string_view v(static_cast<const char*>(data), len);
   size_t eq = v.find('=');
   return eq == std::string_view::npos ? std::string_view() : v.substr(eq + 1);
@@ -52,16 +55,17 @@ std::string_view Field(sd_journal* j, const char* field) {
 class SdJournalReader final : public JournalReader {
  public:
   explicit SdJournalReader(sd_journal* j) : j_(j) {}
-  ~SdJournalReader() override { sd_journal_close(j_); }
+  ~SdJournalReader() override { Sd().sd_journal_close(j_); }
 
   int fd() const override { return fd_; }
   bool more() const override { return more_; }
   std::string cursor() const override { return cursor_; }
 
   Status Init(const std::string& cursor, bool start_at_end) {
-    fd_ = sd_journal_get_fd(j_);
+    fd_ = Sd().sd_journal_get_fd(j_);
     if (fd_ < 0) return ErrnoStatus("sd_journal_get_fd", -fd_);
-    if (!cursor.empty() && sd_journal_seek_cursor(j_, cursor.c_str()) >= 0) {
+    if (!cursor.empty() &&
+        Sd().sd_journal_seek_cursor(j_, cursor.c_str()) >= 0) {
       cursor_ = cursor;
       // On the cursor's own entry, read before the restart, the next read
       // starts after it. When that entry is gone (a volatile journal after
@@ -69,19 +73,19 @@ class SdJournalReader final : public JournalReader {
       // seek to that entry itself, so the next read starts with it.
       // sd_journal_previous() cannot step back before the first entry of
       // the journal, and that entry would be skipped.
-      if (sd_journal_next(j_) > 0 &&
-          sd_journal_test_cursor(j_, cursor.c_str()) <= 0) {
+      if (Sd().sd_journal_next(j_) > 0 &&
+          Sd().sd_journal_test_cursor(j_, cursor.c_str()) <= 0) {
         char* first = nullptr;
-        int r = sd_journal_get_cursor(j_, &first);
+        int r = Sd().sd_journal_get_cursor(j_, &first);
         if (r < 0) return ErrnoStatus("sd_journal_get_cursor", -r);
-        r = sd_journal_seek_cursor(j_, first);
+        r = Sd().sd_journal_seek_cursor(j_, first);
         free(first);
         if (r < 0) return ErrnoStatus("sd_journal_seek_cursor", -r);
       }
       return Status::Ok();
     }
     if (!start_at_end) {
-      sd_journal_seek_head(j_);
+      Sd().sd_journal_seek_head(j_);
       return Status::Ok();
     }
     // previous() makes the newest matching entry current, the next read
@@ -90,16 +94,16 @@ class SdJournalReader final : public JournalReader {
     // next() jumps to the newest entry, skipping those that came before it
     // in the same batch (systemd issue #9934): everything matching is new
     // then, so read from the head.
-    sd_journal_seek_tail(j_);
-    int r = sd_journal_previous(j_);
+    Sd().sd_journal_seek_tail(j_);
+    int r = Sd().sd_journal_previous(j_);
     if (r < 0) return ErrnoStatus("sd_journal_previous", -r);
-    if (r == 0) sd_journal_seek_head(j_);
+    if (r == 0) Sd().sd_journal_seek_head(j_);
     return Status::Ok();
   }
 
   Status ReadAvailable(
       const std::function<void(const JournalEntry&)>& fn) override {
-    sd_journal_process(j_);
+    Sd().sd_journal_process(j_);
     more_ = false;
     size_t n = 0;
     while (true) {
@@ -107,7 +111,7 @@ class SdJournalReader final : public JournalReader {
         more_ = true;
         break;
       }
-      int r = sd_journal_next(j_);
+      int r = Sd().sd_journal_next(j_);
       if (r < 0) return ErrnoStatus("sd_journal_next", -r);
       if (r == 0) break;
       ++n;
@@ -125,13 +129,13 @@ class SdJournalReader final : public JournalReader {
       }
       e.pid = static_cast<int32_t>(p);
       uint64_t usec = 0;
-      if (sd_journal_get_realtime_usec(j_, &usec) >= 0) {
+      if (Sd().sd_journal_get_realtime_usec(j_, &usec) >= 0) {
         e.realtime_ns = static_cast<int64_t>(usec) * 1000;
       }
       e.message = Field(j_, "MESSAGE");  // last: used by fn() as it is
       fn(e);
       char* c = nullptr;
-      if (sd_journal_get_cursor(j_, &c) >= 0 && c != nullptr) {
+      if (Sd().sd_journal_get_cursor(j_, &c) >= 0 && c != nullptr) {
         cursor_ = c;
         free(c);
       }
@@ -156,22 +160,28 @@ bool JournalReader::Available(const std::string& root) {
   if (stat((p + "/run/systemd/journal/socket").c_str(), &st) != 0) {
     return false;
   }
-  return DirHasEntries(p + "/var/log/journal") ||
-         DirHasEntries(p + "/run/log/journal");
+  if (!DirHasEntries(p + "/var/log/journal") &&
+      !DirHasEntries(p + "/run/log/journal")) {
+    return false;
+  }
+  // Without libsystemd on the device, the syslog files are read instead.
+  return LibSystemd().ok();
 }
 
 Result<std::unique_ptr<JournalReader>> JournalReader::Open(
     const std::string& root, const std::vector<std::string>& identifiers,
     const std::string& cursor, bool start_at_end) {
+  if (!LibSystemd().ok()) return LibSystemd().status();
   sd_journal* j = nullptr;
   int r = root == "/" || root.empty()
-              ? sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY)
-              : sd_journal_open_directory(&j, root.c_str(), SD_JOURNAL_OS_ROOT);
+              ? Sd().sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY)
+              : Sd().sd_journal_open_directory(&j, root.c_str(),
+                                               SD_JOURNAL_OS_ROOT);
   if (r < 0) return ErrnoStatus("sd_journal_open", -r);
   auto reader = std::make_unique<SdJournalReader>(j);
   for (const std::string& id : identifiers) {
     std::string match = "SYSLOG_IDENTIFIER=" + id;
-    r = sd_journal_add_match(j, match.data(), match.size());
+    r = Sd().sd_journal_add_match(j, match.data(), match.size());
     if (r < 0) return ErrnoStatus("sd_journal_add_match", -r);
   }
   Status st = reader->Init(cursor, start_at_end);

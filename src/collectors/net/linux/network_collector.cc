@@ -3,6 +3,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -20,6 +21,7 @@ namespace {
 
 constexpr int kHeaderSnaplen = 128;
 constexpr int kDnsSnaplen = 1500;
+constexpr uint64_t kMinDnsBuffer = 64 << 10;
 constexpr int kPacketType_Outgoing = 4;  // PACKET_OUTGOING in cooked headers
 
 }  // namespace
@@ -63,10 +65,17 @@ Status NetworkCollector::Start(EventLoop& loop, EventSubmitter& out) {
     std::vector<std::string> failures;
     for (const std::string& device : config_.interfaces) {
       for (int dns = 0; dns < 2; ++dns) {
+        // DNS answers come at a small fraction of the rate of connection
+        // attempts: their ring gets a quarter of the buffer (the whole ring
+        // is resident from the start, 2.6 MiB at 2 MiB before).
+        const uint64_t buffer =
+            dns ? std::max<uint64_t>(kMinDnsBuffer,
+                                     config_.capture_buffer_bytes / 4)
+                : config_.capture_buffer_bytes;
         auto cap =
             Capture::OpenLive(device, dns ? kDnsSnaplen : kHeaderSnaplen,
                               dns ? kDnsCaptureFilter : kHeaderCaptureFilter,
-                              static_cast<int>(config_.capture_buffer_bytes));
+                              static_cast<int>(buffer));
         if (!cap.ok()) {
           failures.push_back(cap.status().message());
           break;

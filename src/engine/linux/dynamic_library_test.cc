@@ -1,0 +1,73 @@
+#include "engine/linux/dynamic_library.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "engine/linux/lib_crypto.h"
+#include "engine/linux/lib_pcap.h"
+
+// A library that is not there, declared like the real ones (getpid() stands
+// in for its function).
+#define PICKET_TEST_MISSING_FUNCTIONS(X) X(getpid)
+PICKET_DYNAMIC_LIBRARY(MissingLib, "libpicket-no-such-library.so.7",
+                       PICKET_TEST_MISSING_FUNCTIONS)
+
+// A real library (libc) asked for a function it lacks.
+#define PICKET_TEST_LIBC_FUNCTIONS(X) X(getpid) X(pcap_create)
+PICKET_DYNAMIC_LIBRARY(LibcWithExtra, "libc.so.6", PICKET_TEST_LIBC_FUNCTIONS)
+
+#define PICKET_TEST_LIBC_ONLY(X) X(getpid)
+PICKET_DYNAMIC_LIBRARY(LibcOnly, "libc.so.6", PICKET_TEST_LIBC_ONLY)
+
+namespace picket {
+namespace {
+
+TEST(DynamicLibrary, MissingLibraryIsNamedAndRemembered) {
+  const auto& lib = MissingLib();
+  ASSERT_FALSE(lib.ok());
+  EXPECT_EQ(lib.status().code(), Status::Code::kUnavailable);
+  EXPECT_NE(lib.status().ToString().find(
+                "cannot load libpicket-no-such-library.so.7"),
+            std::string::npos)
+      << lib.status().ToString();
+  // The same answer, without trying again.
+  EXPECT_EQ(&MissingLib(), &lib);
+}
+
+TEST(DynamicLibrary, MissingFunctionIsNamed) {
+  const auto& lib = LibcWithExtra();
+  ASSERT_FALSE(lib.ok());
+  EXPECT_NE(lib.status().ToString().find("libc.so.6 has no function "
+                                         "pcap_create"),
+            std::string::npos)
+      << lib.status().ToString();
+}
+
+TEST(DynamicLibrary, ResolvedFunctionsAreCallable) {
+  const auto& lib = LibcOnly();
+  ASSERT_TRUE(lib.ok()) << lib.status().ToString();
+  EXPECT_EQ(lib->getpid(), getpid());
+}
+
+TEST(DynamicLibrary, LibCryptoDigests) {
+  const auto& crypto = LibCrypto();
+  ASSERT_TRUE(crypto.ok()) << crypto.status().ToString();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  ASSERT_EQ(
+      crypto->EVP_Digest("abc", 3, digest, &len, crypto->EVP_sha256(), nullptr),
+      1);
+  ASSERT_EQ(len, 32u);
+  // FIPS 180-2, appendix B.1.
+  EXPECT_EQ(digest[0], 0xba);
+  EXPECT_EQ(digest[31], 0xad);
+}
+
+TEST(DynamicLibrary, LibPcapLoads) {
+  const auto& pcap = LibPcap();
+  ASSERT_TRUE(pcap.ok()) << pcap.status().ToString();
+  EXPECT_NE(pcap->pcap_create, nullptr);
+}
+
+}  // namespace
+}  // namespace picket
