@@ -95,7 +95,7 @@ std::string ResolveDeviceId(const std::string& configured,
   if (machine_id.empty()) return host;
   std::string salted = "picket-device-id:" + machine_id;
   std::string digest = Sha256Hex(salted.data(), salted.size());
-  // Without libcrypto the host name alone (the machine id is never sent).
+  // Without libnettle the host name alone (the machine id is never sent).
   if (digest.empty()) return host;
   return std::string(host) + "-" + digest.substr(0, 8);
 }

@@ -23,22 +23,18 @@ int64_t EventTimeMs(const Event& event, const LoginEvent* login) {
   return ns / 1000000;
 }
 
-std::string Join(const std::vector<std::string>& names, size_t total) {
+std::string Join(const std::vector<std::string_view>& names, size_t total) {
   std::string out;
   for (size_t i = 0; i < names.size() && i < kShownNames; ++i) {
     if (!out.empty()) out += ",";
-    out += names[i].empty() ? "(empty)" : names[i];
+    if (names[i].empty()) {
+      out += "(empty)";
+    } else {
+      out += names[i];
+    }
   }
   if (total > kShownNames) out += ",...";
   return out;
-}
-
-bool AddName(std::vector<std::string>* names, const std::string& name) {
-  if (std::find(names->begin(), names->end(), name) != names->end()) {
-    return false;
-  }
-  if (names->size() < kMaxNames) names->push_back(name);
-  return true;
 }
 
 std::string Seconds(int64_t ms) {
@@ -46,6 +42,38 @@ std::string Seconds(int64_t ms) {
 }
 
 }  // namespace
+
+bool BruteForceDetector::AddName(std::vector<std::string_view>* names,
+                                 std::string_view name) {
+  if (std::find(names->begin(), names->end(), name) != names->end()) {
+    return false;
+  }
+  if (names->size() < kMaxNames) names->push_back(Intern(name));
+  return true;
+}
+
+std::string_view BruteForceDetector::Intern(std::string_view name) {
+  auto it = names_.find(name);
+  if (it == names_.end()) it = names_.emplace(name).first;
+  return *it;
+}
+
+void BruteForceDetector::CompactNames() {
+  NamePool kept;
+  auto move = [&kept](std::vector<std::string_view>* names) {
+    for (std::string_view& n : *names) n = *kept.emplace(n).first;
+  };
+  for (auto& [key, s] : sources_) {
+    move(&s.recent_users);
+    move(&s.brute_force.names);
+    move(&s.enumeration.names);
+  }
+  for (auto& [key, t] : targets_) {
+    move(&t.recent_sources);
+    move(&t.attack.names);
+  }
+  names_.swap(kept);
+}
 
 void LeakyBucket::Leak(int64_t now_ms, int64_t interval_ms) {
   if (interval_ms <= 0) interval_ms = 1;
@@ -167,6 +195,9 @@ void BruteForceDetector::OnFailure(const Event& event, const LoginEvent& login,
     if (level_before == 0) *run = Run{now, 0};
     ++run->failures;
   };
+  // The evidence kept by every attack this failure feeds: one copy, made
+  // only when an attack keeps it.
+  std::shared_ptr<const Event> shared;
   uint32_t before = s->failures.Level(now, config_.leak_interval_ms);
   uint32_t users_before =
       s->new_users.Level(now, config_.user_leak_interval_ms);
@@ -175,7 +206,8 @@ void BruteForceDetector::OnFailure(const Event& event, const LoginEvent& login,
   uint32_t level = s->failures.Add(now, config_.leak_interval_ms);
   bool new_user = AddName(&s->recent_users, login.user);
   Track(Kind::kBruteForce, key, &s->brute_force, level >= config_.capacity,
-        s->failures_run, s->recent_users, event, login, login.user, now, out);
+        s->failures_run, s->recent_users, event, &shared, login, login.user,
+        now, out);
 
   if (users_before == 0) s->users_run = Run{now, 0};
   ++s->users_run.failures;
@@ -184,7 +216,7 @@ void BruteForceDetector::OnFailure(const Event& event, const LoginEvent& login,
                : users_before;
   Track(Kind::kEnumeration, key, &s->enumeration,
         new_user && user_level >= config_.user_capacity, s->users_run,
-        s->recent_users, event, login, login.user, now, out);
+        s->recent_users, event, &shared, login, login.user, now, out);
 
   if (login.user.empty()) return;
   Target* t = FindTarget(login.user, now);
@@ -198,16 +230,18 @@ void BruteForceDetector::OnFailure(const Event& event, const LoginEvent& login,
   bool full = target_level >= config_.target_capacity &&
               t->recent_sources.size() >= config_.target_min_sources;
   Track(Kind::kDistributed, login.user, &t->attack, full, t->run,
-        t->recent_sources, event, login, key, now, out);
+        t->recent_sources, event, &shared, login, key, now, out);
 }
 
 void BruteForceDetector::Track(Kind kind, const std::string& key, Attack* a,
                                bool full, const Run& run,
-                               const std::vector<std::string>& names,
-                               const Event& event, const LoginEvent& login,
-                               const std::string& name, int64_t now,
-                               AlertEmitter& out) {
+                               const std::vector<std::string_view>& names,
+                               const Event& event,
+                               std::shared_ptr<const Event>* shared,
+                               const LoginEvent& login, const std::string& name,
+                               int64_t now, AlertEmitter& out) {
   if (!a->active && !full) return;
+  if (*shared == nullptr) *shared = std::make_shared<const Event>(event);
   if (!a->active) {
     *a = Attack();
     a->active = true;
@@ -218,7 +252,7 @@ void BruteForceDetector::Track(Kind kind, const std::string& key, Attack* a,
     a->services = login.service;
     a->last_ms = now;
     a->last_alert_ms = now;
-    a->last_event = std::make_shared<Event>(event);
+    a->last_event = *shared;
     Report(kind, key, *a, "start", event, out);
     return;
   }
@@ -230,7 +264,7 @@ void BruteForceDetector::Track(Kind kind, const std::string& key, Attack* a,
           std::string::npos) {
     a->services += a->services.empty() ? login.service : "," + login.service;
   }
-  a->last_event = std::make_shared<Event>(event);
+  a->last_event = *shared;
   if (now - a->last_alert_ms >= config_.realert_interval_ms) {
     ++a->reminders;
     a->last_alert_ms = now;
@@ -417,6 +451,16 @@ void BruteForceDetector::EndQuietAttacks(int64_t now, AlertEmitter& out) {
     bool idle = !t.attack.active && now - t.last_seen_ms > forget_target;
     it = idle ? targets_.erase(it) : std::next(it);
   }
+  // A name stays in the pool until the next compaction, which runs when the
+  // pool has doubled since the last one, or the tracked sources and users
+  // have halved.
+  const size_t tracked = sources_.size() + targets_.size();
+  if (names_.size() > compact_names_at_ ||
+      tracked * 2 < tracked_at_compaction_) {
+    CompactNames();
+    compact_names_at_ = std::max<size_t>(1024, 2 * names_.size());
+    tracked_at_compaction_ = tracked;
+  }
 }
 
 ComponentStats BruteForceDetector::Stats() const {
@@ -426,6 +470,7 @@ ComponentStats BruteForceDetector::Stats() const {
            {"alerts", alerts_},
            {"tracked_sources", sources_.size()},
            {"tracked_users", targets_.size()},
+           {"interned_names", names_.size()},
            {"evicted", evicted_}}};
 }
 

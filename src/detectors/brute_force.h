@@ -28,7 +28,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/config.h"
@@ -75,7 +77,7 @@ class BruteForceDetector final : public Detector {
     int64_t last_alert_ms = 0;
     uint64_t attempts = 0;
     uint32_t reminders = 0;
-    std::vector<std::string> names;  // users (or sources), first kMaxNames
+    std::vector<std::string_view> names;  // users (or sources), interned
     uint64_t names_total = 0;
     std::string services;
     std::shared_ptr<const Event> last_event;
@@ -92,7 +94,7 @@ class BruteForceDetector final : public Detector {
     LeakyBucket new_users;
     Run failures_run;
     Run users_run;
-    std::vector<std::string> recent_users;  // distinct, since bucket empty
+    std::vector<std::string_view> recent_users;  // distinct, interned
     uint32_t recent_failures = 0;  // failures with gaps < success_window
     int64_t streak_start_ms = 0;   // first of those
     int64_t last_failure_ms = 0;
@@ -104,7 +106,7 @@ class BruteForceDetector final : public Detector {
   struct Target {
     LeakyBucket failures;
     Run run;
-    std::vector<std::string> recent_sources;
+    std::vector<std::string_view> recent_sources;  // interned
     int64_t last_seen_ms = 0;
     Attack attack;
   };
@@ -116,20 +118,43 @@ class BruteForceDetector final : public Detector {
   void OnSuccess(const Event& event, const LoginEvent& login, int64_t now,
                  AlertEmitter& out);
   // Counts one failure into `a`; starts or reminds when `full`.
-  // `run` and `names` describe the attack so far, for its start.
+  // `run` and `names` describe the attack so far, for its start. `*shared`
+  // is the evidence copy of `event`, made on first need and shared by every
+  // attack the failure feeds.
   void Track(Kind kind, const std::string& key, Attack* a, bool full,
-             const Run& run, const std::vector<std::string>& names,
-             const Event& event, const LoginEvent& login,
-             const std::string& name, int64_t now, AlertEmitter& out);
+             const Run& run, const std::vector<std::string_view>& names,
+             const Event& event, std::shared_ptr<const Event>* shared,
+             const LoginEvent& login, const std::string& name, int64_t now,
+             AlertEmitter& out);
   void Report(Kind kind, const std::string& key, const Attack& a,
               const char* phase, const Event& evidence, AlertEmitter& out);
   void EndQuietAttacks(int64_t now, AlertEmitter& out);
+  // Adds `name` to `names` (interned) unless there or full; true when it
+  // was not there.
+  bool AddName(std::vector<std::string_view>* names, std::string_view name);
+  // The pool's copy of `name`. User names and addresses repeat across
+  // thousands of tracked sources (root, admin, ...): each list holds views
+  // into one copy.
+  std::string_view Intern(std::string_view name);
+  // Drops pool entries no list refers to any more.
+  void CompactNames();
   Source* FindSource(const std::string& address, int64_t now);
   Target* FindTarget(const std::string& user, int64_t now);
 
   BruteForceDetectorConfig config_;
   std::unordered_map<std::string, Source> sources_;
   std::unordered_map<std::string, Target> targets_;
+  // Looked up by string_view without a temporary string.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  using NamePool = std::unordered_set<std::string, NameHash, std::equal_to<>>;
+  NamePool names_;  // the interned names
+  size_t compact_names_at_ = 0;
+  size_t tracked_at_compaction_ = 0;
   int64_t last_sweep_ms_ = 0;
   uint64_t failures_ = 0;
   uint64_t successes_ = 0;

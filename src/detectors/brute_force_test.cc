@@ -204,6 +204,53 @@ TEST(BruteForceDetectorTest, TrackedStateIsBounded) {
   }
 }
 
+uint64_t Counter(const BruteForceDetector& d, const std::string& key) {
+  for (const auto& [name, value] : d.Stats().counters) {
+    if (name == key) return value;
+  }
+  return ~0ull;
+}
+
+TEST(BruteForceDetectorTest, NamesSurvivePoolCompactionAndAreDropped) {
+  BruteForceDetectorConfig cfg;
+  cfg.attack_end_ms = 300000;
+  BruteForceDetector d{cfg};
+  Collect out;
+  // An enumeration from one source, with names built at run time (the
+  // detector must keep its own copies).
+  for (int i = 0; i < 6; ++i) {
+    d.OnEvent(Fail(i, "192.0.2.9", "user-" + std::to_string(i)), out);
+  }
+  ASSERT_EQ(out.Of(kAlertUserEnumeration).size(), 1u);
+  // 3,000 other names from passing sources fill the pool; once they are
+  // forgotten the pool is compacted while the attack is still going.
+  for (int i = 0; i < 3000; ++i) {
+    d.OnEvent(
+        Fail(10 + i / 100,
+             "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250),
+             "name-" + std::to_string(i)),
+        out);
+  }
+  EXPECT_GE(Counter(d, "interned_names"), 3000u);
+  for (int t = 100; t <= 2000; t += 20) {
+    d.OnEvent(Fail(t, "192.0.2.9", "user-0"), out);  // keeps it going
+  }
+  d.OnEvent(Tick(2010), out);  // the passing sources are long forgotten
+  EXPECT_LT(Counter(d, "interned_names"), 1000u);
+  // The end summary still names the users it saw.
+  d.OnEvent(Tick(2000 + 301), out);
+  auto e = out.Of(kAlertUserEnumeration);
+  ASSERT_GE(e.size(), 2u);
+  EXPECT_EQ(Detail(e.back(), "phase"), "end");
+  EXPECT_EQ(Detail(e.back(), "users"),
+            "user-0,user-1,user-2,user-3,user-4,user-5");
+  // Nothing tracked, nothing kept.
+  d.OnEvent(Tick(100000), out);
+  d.OnEvent(Tick(100002), out);
+  EXPECT_EQ(Counter(d, "tracked_sources"), 0u);
+  EXPECT_EQ(Counter(d, "interned_names"), 0u);
+}
+
 // Replays a fixture file through the parsers and the detector with the
 // log's own timestamps (as `picket replay` would).
 std::map<std::string, int> Replay(const std::string& name) {

@@ -4,44 +4,36 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <memory>
 
-#include "engine/linux/lib_crypto.h"
+#include "engine/linux/lib_nettle.h"
 
 namespace picket {
 
 namespace {
 
-std::string ToHex(const unsigned char* digest, unsigned len) {
+std::string ToHex(const uint8_t* digest, size_t len) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(len * 2, '0');
-  for (unsigned i = 0; i < len; ++i) {
+  for (size_t i = 0; i < len; ++i) {
     out[2 * i] = kHex[digest[i] >> 4];
     out[2 * i + 1] = kHex[digest[i] & 15];
   }
   return out;
 }
 
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { LibCrypto()->EVP_MD_CTX_free(ctx); }
-};
-
 }  // namespace
 
 Result<std::string> Sha256OfFd(int fd, uint64_t max_bytes) {
-  const Result<LibCryptoApi>& crypto = LibCrypto();
-  if (!crypto.ok()) return crypto.status();
+  const Result<LibNettleApi>& nettle = LibNettle();
+  if (!nettle.ok()) return nettle.status();
   struct stat st;
   if (fstat(fd, &st) != 0) return ErrnoStatus("fstat", errno);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     return Status::ResourceExhausted("file larger than hash limit");
   }
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(crypto->EVP_MD_CTX_new());
-  if (!ctx || crypto->EVP_DigestInit_ex(ctx.get(), crypto->EVP_sha256(),
-                                        nullptr) != 1) {
-    return Status::ResourceExhausted("EVP_DigestInit_ex failed");
-  }
-  char buf[16384];
+  sha256_ctx ctx;
+  nettle->nettle_sha256_init(&ctx);
+  uint8_t buf[16384];
   off_t offset = 0;
   uint64_t total = 0;
   for (;;) {
@@ -55,23 +47,23 @@ Result<std::string> Sha256OfFd(int fd, uint64_t max_bytes) {
     if (total > max_bytes) {
       return Status::ResourceExhausted("file grew beyond hash limit");
     }
-    crypto->EVP_DigestUpdate(ctx.get(), buf, static_cast<size_t>(n));
+    nettle->nettle_sha256_update(&ctx, static_cast<size_t>(n), buf);
     offset += n;
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  crypto->EVP_DigestFinal_ex(ctx.get(), digest, &len);
-  return ToHex(digest, len);
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  nettle->nettle_sha256_digest(&ctx, sizeof digest, digest);
+  return ToHex(digest, sizeof digest);
 }
 
 std::string Sha256Hex(const void* data, size_t len) {
-  const Result<LibCryptoApi>& crypto = LibCrypto();
-  if (!crypto.ok()) return {};
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned out_len = 0;
-  crypto->EVP_Digest(data, len, digest, &out_len, crypto->EVP_sha256(),
-                     nullptr);
-  return ToHex(digest, out_len);
+  const Result<LibNettleApi>& nettle = LibNettle();
+  if (!nettle.ok()) return {};
+  sha256_ctx ctx;
+  nettle->nettle_sha256_init(&ctx);
+  nettle->nettle_sha256_update(&ctx, len, static_cast<const uint8_t*>(data));
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  nettle->nettle_sha256_digest(&ctx, sizeof digest, digest);
+  return ToHex(digest, sizeof digest);
 }
 
 }  // namespace picket

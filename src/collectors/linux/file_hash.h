@@ -13,10 +13,10 @@ namespace picket {
 // Lowercase hex SHA-256 of the whole file behind `fd`, read with pread from
 // offset 0 (the fd's position is untouched). ResourceExhausted when the file
 // is larger than `max_bytes`; IOError on a read failure; Unavailable when
-// libcrypto cannot be loaded.
+// libnettle cannot be loaded.
 Result<std::string> Sha256OfFd(int fd, uint64_t max_bytes);
 
-// Lowercase hex SHA-256 of a byte string; empty when libcrypto cannot be
+// Lowercase hex SHA-256 of a byte string; empty when libnettle cannot be
 // loaded.
 std::string Sha256Hex(const void* data, size_t len);
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "engine/linux/lib_crypto.h"
+#include "engine/linux/lib_nettle.h"
 #include "engine/linux/lib_pcap.h"
 
 // A library that is not there, declared like the real ones (getpid() stands
@@ -49,18 +50,34 @@ TEST(DynamicLibrary, ResolvedFunctionsAreCallable) {
   EXPECT_EQ(lib->getpid(), getpid());
 }
 
-TEST(DynamicLibrary, LibCryptoDigests) {
-  const auto& crypto = LibCrypto();
-  ASSERT_TRUE(crypto.ok()) << crypto.status().ToString();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  ASSERT_EQ(
-      crypto->EVP_Digest("abc", 3, digest, &len, crypto->EVP_sha256(), nullptr),
-      1);
-  ASSERT_EQ(len, 32u);
-  // FIPS 180-2, appendix B.1.
+TEST(DynamicLibrary, LibNettleDigests) {
+  const auto& nettle = LibNettle();
+  ASSERT_TRUE(nettle.ok()) << nettle.status().ToString();
+  sha256_ctx ctx;
+  nettle->nettle_sha256_init(&ctx);
+  nettle->nettle_sha256_update(&ctx, 3,
+                               reinterpret_cast<const uint8_t*>("abc"));
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  nettle->nettle_sha256_digest(&ctx, sizeof digest, digest);
+  // FIPS 180-2, appendix B.1: ba7816bf...f20015ad.
   EXPECT_EQ(digest[0], 0xba);
   EXPECT_EQ(digest[31], 0xad);
+}
+
+TEST(DynamicLibrary, LibCryptoHmac) {
+  const auto& crypto = LibCrypto();
+  ASSERT_TRUE(crypto.ok()) << crypto.status().ToString();
+  // RFC 4231, test case 2.
+  const char data[] = "what do ya want for nothing?";
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  ASSERT_NE(crypto->HMAC(crypto->EVP_sha256(), "Jefe", 4,
+                         reinterpret_cast<const unsigned char*>(data),
+                         sizeof data - 1, mac, &len),
+            nullptr);
+  ASSERT_EQ(len, 32u);
+  EXPECT_EQ(mac[0], 0x5b);
+  EXPECT_EQ(mac[31], 0x43);
 }
 
 TEST(DynamicLibrary, LibPcapLoads) {

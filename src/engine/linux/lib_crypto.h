@@ -1,6 +1,6 @@
-// libcrypto (OpenSSL), loaded on first use: SHA-256 of executables and of
-// the device id, HMAC-SHA256 and base64 for IoT Hub SAS tokens, OpenSSL's
-// error queue for TLS failures.
+// libcrypto (OpenSSL), loaded on first use: HMAC-SHA256 and base64 for IoT
+// Hub SAS tokens, OpenSSL's error queue for TLS failures. Only the MQTT sink
+// uses it, which maps it anyway (libmosquitto's TLS).
 #ifndef PICKET_ENGINE_LINUX_LIB_CRYPTO_H_
 #define PICKET_ENGINE_LINUX_LIB_CRYPTO_H_
 
@@ -15,12 +15,6 @@ namespace picket {
 
 // clang-format off
 #define PICKET_LIBCRYPTO_FUNCTIONS(X) \
-  X(EVP_MD_CTX_new) \
-  X(EVP_MD_CTX_free) \
-  X(EVP_DigestInit_ex) \
-  X(EVP_DigestUpdate) \
-  X(EVP_DigestFinal_ex) \
-  X(EVP_Digest) \
   X(EVP_sha256) \
   X(EVP_EncodeBlock) \
   X(EVP_DecodeBlock) \
