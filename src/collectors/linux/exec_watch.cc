@@ -102,6 +102,13 @@ void ExecWatch::Drain(int64_t now_ms) {
       }
       pending_.emplace(pid, std::move(entry));
     }
+    // A read returns every queued event that fits: room left for another
+    // one means the queue was empty (saves a read that would fail with
+    // EAGAIN on every exec).
+    if (static_cast<size_t>(n) + sizeof(fanotify_event_metadata) <=
+        sizeof buf) {
+      break;
+    }
   }
 }
 

@@ -172,11 +172,13 @@ void NetworkCollector::PollSockets() {
     return s.state == "listen" || s.remote.family == 0;
   });
   engine_->BeginSocketScan();
+  owners_.BeginPoll();
   for (SocketInfo& s : sockets) {
     if (s.state == "time_wait") continue;  // no owner, already counted
     owners_.Lookup(s.inode, now_ms, &s.owner);
     engine_->OnSocket(s, now_ns, handles_.empty());
   }
+  owners_.EndPoll();
   engine_->EndSocketScan(now_ns);
   last_sockets_ = std::move(sockets);
 }
@@ -207,6 +209,7 @@ bool NetworkCollector::ResolveOwner(uint8_t protocol, const IpAddress& local,
   last_targeted_dump_ms_ = now_ms;
   std::vector<SocketInfo> sockets;
   if (!diag_->Dump(protocol, &sockets).ok()) return false;
+  owners_.BeginLookups();
   for (SocketInfo& s : sockets) {
     if (s.local_port == local_port) owners_.Lookup(s.inode, now_ms, &s.owner);
   }
@@ -281,6 +284,8 @@ ComponentStats NetworkCollector::Stats() const {
       {"sock_diag_malformed",
        retired_sock_diag_malformed_ + (diag_ ? diag_->malformed() : 0)});
   stats.counters.push_back({"owner_rescans", owners_.rescans()});
+  stats.counters.push_back({"owner_pid_scans", owners_.pid_scans()});
+  stats.counters.push_back({"unowned_sockets", owners_.unowned()});
   return stats;
 }
 

@@ -30,24 +30,54 @@ SocketOwners::SocketOwners(std::string root, int64_t min_rescan_ms)
     : root_(root == "/" ? "" : std::move(root)),
       min_rescan_ms_(min_rescan_ms) {}
 
+void SocketOwners::BeginPoll() {
+  ++dump_;
+  ++batch_;
+}
+
+void SocketOwners::BeginLookups() { ++batch_; }
+
+void SocketOwners::EndPoll() {
+  for (auto it = unowned_.begin(); it != unowned_.end();) {
+    it = it->second == dump_ ? std::next(it) : unowned_.erase(it);
+  }
+}
+
 bool SocketOwners::Lookup(uint64_t inode, int64_t now_ms, SocketOwner* out) {
   if (inode == 0) return false;
   auto it = inode_pid_.find(inode);
   if (it == inode_pid_.end()) {
+    if (auto miss = unowned_.find(inode); miss != unowned_.end()) {
+      miss->second = dump_;
+      return false;
+    }
     // A new socket most often belongs to a process that already has some:
-    // re-reading just their descriptor tables is cheap.
-    std::vector<int32_t> known;
-    known.reserve(owners_.size());
-    for (const auto& [pid, owner] : owners_) known.push_back(pid);
-    for (int32_t pid : known) ScanPid(pid);
-    it = inode_pid_.find(inode);
+    // re-reading just their descriptor tables is cheap, and once per batch
+    // finds every new socket they opened.
+    if (known_scanned_batch_ != batch_ || batch_ == 0) {
+      known_scanned_batch_ = batch_;
+      std::vector<int32_t> known;
+      known.reserve(owners_.size());
+      for (const auto& [pid, owner] : owners_) known.push_back(pid);
+      for (int32_t pid : known) ScanPid(pid);
+      it = inode_pid_.find(inode);
+    }
   }
   if (it == inode_pid_.end()) {
+    // After a full scan in this batch, a miss is an answer.
+    if (batch_ != 0 && rescanned_batch_ == batch_) {
+      unowned_[inode] = dump_;
+      return false;
+    }
     if (now_ms - last_rescan_ms_ < min_rescan_ms_) return false;
     last_rescan_ms_ = now_ms;
     Rescan();
+    rescanned_batch_ = batch_;
     it = inode_pid_.find(inode);
-    if (it == inode_pid_.end()) return false;
+    if (it == inode_pid_.end()) {
+      if (batch_ != 0) unowned_[inode] = dump_;
+      return false;
+    }
   }
   auto owner = owners_.find(it->second);
   if (owner == owners_.end()) return false;
@@ -70,6 +100,7 @@ void SocketOwners::Rescan() {
 }
 
 void SocketOwners::ScanPid(int32_t pid) {
+  ++pid_scans_;
   std::string base = root_ + "/proc/" + std::to_string(pid);
   std::string fd_path = base + "/fd";
   int fd_dir = open(fd_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
