@@ -92,12 +92,13 @@ void ExecWatch::Drain(int64_t now_ms) {
         continue;
       }
       Entry entry;
-      entry.file.path = FdPath(md->fd);
       entry.since_ms = now_ms;
       if (held < kMaxHeldFds) {
+        // The path is read from the descriptor when it is needed.
         entry.file.fd = md->fd;
         ++held;
       } else {
+        entry.file.path = FdPath(md->fd);
         close(md->fd);
       }
       pending_.emplace(pid, std::move(entry));

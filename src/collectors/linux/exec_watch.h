@@ -27,8 +27,10 @@ class ExecWatch {
   // The program named in an execve: a binary or a script (for a script the
   // interpreter is opened later and is what /proc/N/exe shows).
   struct ExecFile {
-    std::string path;  // as the kernel resolves the descriptor
-    int fd = -1;       // owned by whoever Take()s it
+    // As the kernel resolves the descriptor; only when `fd` is not held
+    // (too many pending), else read it from `fd` when needed.
+    std::string path;
+    int fd = -1;  // owned by whoever Take()s it
   };
 
   // Watches every file system in `mounts` except pseudo file systems (proc,

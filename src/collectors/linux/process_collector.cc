@@ -80,9 +80,12 @@ Status ProcessCollector::Start(EventLoop& loop, EventSubmitter& out) {
     std::string exec_files;
     auto watch = ExecWatch::Open(ReadMounts());
     if (watch.ok()) {
+      // Not watched by the loop: the queue is read at each exec the proc
+      // connector reports (fanotify's event is queued first, when execve()
+      // opens the file) and by the 500 ms timer below. Waking for every
+      // open-exec event (two per exec with the ELF interpreter) cost a
+      // third of the loop's wake-ups.
       exec_watch_ = std::move(watch.value());
-      PICKET_RETURN_IF_ERROR(loop.AddFd(
-          exec_watch_->fd(), [this] { exec_watch_->Drain(loop_->NowMs()); }));
       exec_files = "executed files pinned by fanotify on " +
                    std::to_string(exec_watch_->marked()) + " file systems";
     } else {
@@ -115,7 +118,10 @@ Status ProcessCollector::Start(EventLoop& loop, EventSubmitter& out) {
   if (worker_ || exec_watch_) {
     timers_.push_back(loop.AddTimer(500, 500, [this] {
       ReleasePending(false);
-      if (exec_watch_) exec_watch_->Expire(loop_->NowMs(), kHashWaitMs);
+      if (exec_watch_) {
+        exec_watch_->Drain(loop_->NowMs());
+        exec_watch_->Expire(loop_->NowMs(), kHashWaitMs);
+      }
     }));
   }
   return Status::Ok();
