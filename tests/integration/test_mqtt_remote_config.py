@@ -9,8 +9,10 @@ reason; after a restart without broker the stored configuration is in force.
 Azure IoT Hub mode (TLS, connection string with a shared access key): the
 agent uses IoT Hub's user name and telemetry topic, asks for its twin, applies
 the desired properties and reports in the reported properties; a desired
-patch with a bad value is rejected there. The test plays IoT Hub's part on a
-mosquitto broker.
+patch with a bad value is rejected there. With x509=true (a device
+certificate, the broker requiring one): twin request and telemetry flow
+without any SAS token, and a certificate from another CA is refused and
+reported. The test plays IoT Hub's part on a mosquitto broker.
 """
 
 import base64
@@ -224,12 +226,97 @@ def azure(args, root):
         broker.stop()
 
 
+def x509_section(port, ca, cert, key):
+    return f"""    enabled: true
+    mode: azure
+    port: {port}
+    ca_file: {ca}
+    cert_file: {cert}
+    key_file: {key}
+    connection_string_file: @DIR@/iothub
+    reconnect_min: 200ms
+    reconnect_max: 1s
+    batch:
+      high: 200ms
+      medium: 200ms
+      low: 200ms
+"""
+
+
+def x509_agent(args, mqtt):
+    workdir = tempfile.mkdtemp(prefix="picket-azure-x509-")
+    open(os.path.join(workdir, "auth.log"), "w").close()
+    mh.write_secret(os.path.join(workdir, "iothub"),
+                    "HostName=localhost;DeviceId=dev2;x509=true")
+    return harness.Agent(args.picket, mh.agent_config(mqtt, device="dev2"),
+                         workdir=workdir)
+
+
+def azure_x509(args, root):
+    """IoT Hub with an X.509 device certificate (x509=true): no SAS token;
+    the broker requires the client certificate, as IoT Hub does."""
+    certs = mh.Certs(os.path.join(root, "certs-x509"))
+    certs.issue("dev2", "dev2")
+    certs.issue("backend", "backend")
+    tls = {"cafile": certs.ca, "certfile": certs.server,
+           "keyfile": certs.server_key}
+    broker = mh.Broker(os.path.join(root, "azure-x509"), tls=tls)
+    rx = mh.Receiver(broker.port, topic=["#", "$iothub/#"],
+                     tls={"ca": certs.ca, "cert": certs.path("backend.pem"),
+                          "key": certs.path("backend.key")})
+    agent = x509_agent(args, x509_section(broker.port, certs.ca,
+                                          certs.path("dev2.pem"),
+                                          certs.path("dev2.key")))
+    try:
+        rx.wait(lambda m: m["topic"].startswith("$iothub/twin/GET/"), 10,
+                "the twin request over a client-certificate connection")
+        beat = rx.wait(lambda m: m["topic"].startswith(
+            "devices/dev2/messages/events/") and "kind=heartbeat" in
+            m["topic"], 10, "telemetry over a client-certificate connection")
+        harness.check(mh.decode_batch(beat["payload"])["events"][0]["type"]
+                      == "agent.heartbeat", "telemetry payload")
+        harness.check("SharedAccessSignature" not in broker.log() +
+                      agent.stderr_text(), "a SAS token was used with x509")
+        print("azure x509: twin request and telemetry over a connection "
+              "authenticated by the device certificate alone")
+    finally:
+        agent.stop()
+        rx.close()
+        broker.stop()
+
+    # A certificate with the right name from an unknown CA is refused by the
+    # broker, and the agent reports it.
+    other = mh.Certs(os.path.join(root, "certs-x509-other"))
+    other.issue("dev2", "dev2")
+    broker = mh.Broker(os.path.join(root, "azure-x509-refused"), tls=tls)
+    agent = x509_agent(args, x509_section(broker.port, certs.ca,
+                                          other.path("dev2.pem"),
+                                          other.path("dev2.key")))
+    try:
+        e = agent.wait_for(
+            lambda e: e["type"] == "agent.status"
+            and e["payload"]["component"] == "sink.mqtt"
+            and e["payload"]["state"] in ("error", "disconnected"), 15,
+            "the refused connection reported")
+        harness.check(not any(
+            ev["type"] == "agent.status"
+            and ev["payload"]["component"] == "sink.mqtt"
+            and ev["payload"]["state"] == "connected" for ev in agent.events),
+            "connected with a certificate from an unknown CA")
+        print("azure x509: a certificate from another CA refused: "
+              f"{e['payload']['detail']}")
+    finally:
+        agent.stop()
+        broker.stop()
+
+
 def main():
     args = harness.parse_args()
     mh.require_mqtt_tools(args.picket)
     root = tempfile.mkdtemp(prefix="picket-mqtt-remote-")
     plain(args, root)
     azure(args, root)
+    azure_x509(args, root)
     print("PASS")
 
 
