@@ -20,9 +20,14 @@ namespace {
 constexpr size_t kMaxMessage = 512;
 constexpr int64_t kSaveEveryMs = 1000;
 constexpr int64_t kPasswdCheckMs = 5000;
-constexpr uint32_t kDirEvents = IN_MODIFY | IN_CREATE | IN_MOVED_TO |
-                                IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
-                                IN_CLOSE_WRITE;
+// A followed file's directory is watched for names coming and going
+// (rotation, a log that appears), the file itself for writes: a directory
+// watch for writes would wake the agent for every line of every other log
+// there (/var/log/syslog, the agent's own JSONL when it writes beside).
+constexpr uint32_t kDirEvents =
+    IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE;
+constexpr uint32_t kFileEvents =
+    IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF;
 
 std::string DirOf(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -225,6 +230,7 @@ void LoginCollector::Stop() {
     inotify_fd_ = -1;
   }
   watched_dirs_.clear();
+  watched_files_.clear();
   // Their counters outlive them: the final statistics come after Stop().
   for (const auto& s : streams_) {
     const auto& st = s->tailer->stats();
@@ -246,23 +252,39 @@ void LoginCollector::WatchDirs() {
     int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kDirEvents);
     if (wd >= 0) watched_dirs_[wd] = dir;  // else: the timer retries
   }
+  // The file now at each path (a rotated file keeps its watch until it is
+  // deleted; watching a file already watched returns its watch).
+  for (const auto& s : streams_) {
+    int wd =
+        inotify_add_watch(inotify_fd_, s->tailer->path().c_str(), kFileEvents);
+    if (wd >= 0) watched_files_[wd] = s->tailer->path();
+  }
 }
 
 void LoginCollector::OnInotify() {
   alignas(struct inotify_event) char buf[16384];
   bool any = false;
+  bool names = false;
   while (true) {
     ssize_t n = read(inotify_fd_, buf, sizeof buf);
     if (n <= 0) break;
     any = true;
     for (char* p = buf; p < buf + n;) {
       auto* ev = reinterpret_cast<struct inotify_event*>(p);
-      if (ev->mask & IN_IGNORED) watched_dirs_.erase(ev->wd);
+      if (ev->mask & IN_IGNORED) {
+        watched_dirs_.erase(ev->wd);
+        watched_files_.erase(ev->wd);
+      } else if (watched_dirs_.count(ev->wd) != 0) {
+        names = true;
+      }
       p += sizeof(struct inotify_event) + ev->len;
     }
   }
-  // Any change in a watched directory: polling every stream costs a few
-  // syscalls, cheaper than matching names (rotated names vary).
+  if (any) ++inotify_wakeups_;
+  // A name came or went: watch the file now at each path.
+  if (names) WatchDirs();
+  // Polling every stream costs a few syscalls, cheaper than matching names
+  // (rotated names vary).
   if (any) PollAll();
 }
 
@@ -569,7 +591,8 @@ ComponentStats LoginCollector::Stats() const {
            {"utmp_records", utmp_records_},
            {"utmp_corrupt", utmp_corrupt_},
            {"positions_saved", positions_saved_},
-           {"position_errors", position_errors_}}};
+           {"position_errors", position_errors_},
+           {"inotify_wakeups", inotify_wakeups_}}};
 }
 
 }  // namespace picket

@@ -108,7 +108,9 @@ class LoginCollector final : public Collector {
   std::unique_ptr<login::JournalReader> journal_;
   login::AuthCorrelator journal_correlator_;
   int inotify_fd_ = -1;
-  std::unordered_map<int, std::string> watched_dirs_;  // wd -> dir
+  std::unordered_map<int, std::string> watched_dirs_;   // wd -> dir
+  std::unordered_map<int, std::string> watched_files_;  // wd -> path
+  uint64_t inotify_wakeups_ = 0;
   std::vector<EventLoop::TimerId> timers_;
   EventLoop::TimerId repoll_timer_ = 0;
   bool dirty_ = false;

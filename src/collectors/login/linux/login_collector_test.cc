@@ -127,6 +127,33 @@ TEST_F(LoginCollectorTest, SyslogFileEventsWithFactsAndBadLinesCounted) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+TEST_F(LoginCollectorTest, WakesForItsFileNotForItsNeighbours) {
+  // /var/log/syslog takes every line of the system; the agent must not wake
+  // for each of them to re-read auth.log.
+  Write("/var/log/auth.log", "");
+  Write("/var/log/syslog", "");
+  config_.start_at = "end";
+  Capture out;
+  auto c = Make();
+  ASSERT_TRUE(c->Start(*loop_, out).ok());
+  for (int i = 1; i <= 5; ++i) {
+    loop_->AddTimer(i * 40, 0, [this] {
+      Write("/var/log/syslog", "Mar  1 10:00:00 gw kernel: noise\n", true);
+    });
+  }
+  loop_->AddTimer(300, 0, [this] {
+    Write("/var/log/auth.log",
+          "Mar  1 10:00:00 gw sshd[10]: Failed password for root from "
+          "203.0.113.5 port 40000 ssh2\n",
+          true);
+  });
+  loop_->AddTimer(500, 0, [this] { loop_->Stop(); });
+  ASSERT_TRUE(loop_->Run().ok());
+  EXPECT_EQ(out.Logins(EventType::kLoginFailure).size(), 1u);
+  EXPECT_EQ(Counter(c->Stats(), "inotify_wakeups"), 1u);
+  c->Stop();
+}
+
 TEST_F(LoginCollectorTest, RestartReadsNoLineTwiceAndSkipsNone) {
   Write("/var/log/auth.log", "");
   const std::string line =
