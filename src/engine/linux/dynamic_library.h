@@ -1,12 +1,13 @@
 // Optional libraries loaded when the part that needs them starts.
 //
-// The agent's heavy dependencies (libcrypto, libpcap, libmosquitto with
-// libssl, libsystemd, libzstd) are not linked into the binary: each is opened
-// with dlopen(3) the first time one of its functions is needed. A command or
-// a configuration that does not use a part never maps its library (`picket
-// scan` maps none of them, which saves about 3 MiB of resident memory), and a
-// device whose firmware lacks a library still runs every other part; the part
-// that needs it reports which library is missing.
+// The agent's optional dependencies (libnettle, libcrypto, libpcap,
+// libmosquitto with libssl, libsystemd, libzstd) are not linked into the
+// binary: each is opened with dlopen(3) the first time one of its functions
+// is needed. A command or a configuration that does not use a part never
+// maps its library (`picket scan` maps none of them, which saves about 3 MiB
+// of resident memory), and a device whose firmware lacks a library still
+// runs every other part; the part that needs it reports which library is
+// missing.
 //
 // Each library is declared once, with the list of functions the agent uses:
 //
