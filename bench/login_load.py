@@ -58,6 +58,19 @@ def fixture_lines(source_dir):
     return out
 
 
+def append_due(log, lines, rate, elapsed, written):
+    """Appends the lines due after `elapsed` seconds at `rate` lines/s, of
+    which `written` are already in `log`, stamped now; returns the new
+    count. Line n is lines[n % len(lines)]."""
+    due = int(elapsed * rate) - written
+    if due <= 0:
+        return written
+    stamp = time.strftime("%b %e %H:%M:%S")
+    log.write("".join(f"{stamp} {lines[(written + k) % len(lines)]}\n"
+                      for k in range(due)))
+    return written + due
+
+
 def proc_times(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -86,20 +99,11 @@ def run(picket, rate, seconds, lines):
     t0 = time.monotonic()
     peak = 0
     written = 0
-    i = 0
     with open(f"{d}/auth.log", "a", buffering=1) as log:
         next_tick = t0
         while time.monotonic() - t0 < seconds:
-            now = time.monotonic()
-            due = int((now - t0) * rate) - written
-            if due > 0:
-                stamp = time.strftime("%b %e %H:%M:%S")
-                batch = []
-                for _ in range(due):
-                    batch.append(f"{stamp} {lines[i % len(lines)]}\n")
-                    i += 1
-                log.write("".join(batch))
-                written += due
+            written = append_due(log, lines, rate, time.monotonic() - t0,
+                                 written)
             peak = max(peak, rss_kib(agent.pid))
             next_tick += 0.01
             time.sleep(max(0, next_tick - time.monotonic()))

@@ -33,8 +33,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import conn_storm  # noqa: E402  (listener, generate)
-import login_load  # noqa: E402  (fixture_lines)
+import conn_storm  # noqa: E402  (listener, generate, cpu_seconds)
+import login_load  # noqa: E402  (fixture_lines, append_due, rss_kib)
 
 CONFIG = """
 device:
@@ -59,20 +59,6 @@ sinks:
     path: {d}/events.jsonl
     max_size: 1GiB
 """
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def count_events(path, port, exec_pids):
@@ -134,23 +120,16 @@ def run_once(args, lines):
     storm = subprocess.Popen([args.exec_storm, str(args.exec_rate),
                               str(args.seconds), pids_file],
                              stdout=subprocess.DEVNULL)
-    cpu0 = cpu_seconds(agent.pid)
+    cpu0 = conn_storm.cpu_seconds(agent.pid)
     t0 = time.monotonic()
     written = 0
     peak = 0
-    i = 0
     with open(f"{d}/auth.log", "a", buffering=1) as authlog:
         next_tick = t0
         while time.monotonic() - t0 < args.seconds:
-            due = int((time.monotonic() - t0) * args.auth_rate) - written
-            if due > 0:
-                stamp = time.strftime("%b %e %H:%M:%S")
-                authlog.write("".join(
-                    f"{stamp} {lines[(i + k) % len(lines)]}\n"
-                    for k in range(due)))
-                i += due
-                written += due
-            peak = max(peak, rss_kib(agent.pid))
+            written = login_load.append_due(authlog, lines, args.auth_rate,
+                                            time.monotonic() - t0, written)
+            peak = max(peak, login_load.rss_kib(agent.pid))
             next_tick += 0.05
             time.sleep(max(0.0, next_tick - time.monotonic()))
     storm.wait()
@@ -158,8 +137,8 @@ def run_once(args, lines):
         gen_res = json.loads(f.read())
     os.waitpid(gen, 0)
     wall = time.monotonic() - t0
-    cpu = cpu_seconds(agent.pid) - cpu0
-    rss = rss_kib(agent.pid)
+    cpu = conn_storm.cpu_seconds(agent.pid) - cpu0
+    rss = login_load.rss_kib(agent.pid)
     time.sleep(2.5)  # the last report interval
     agent.send_signal(signal.SIGTERM)
     agent.wait(15)
