@@ -15,6 +15,8 @@
 #include "core/log.h"
 #include "core/remote_config.h"
 #include "picket/build_config.h"
+#include "platform/linux/config_file.h"
+#include "platform/linux/files.h"
 
 namespace picket {
 
@@ -29,45 +31,13 @@ std::string RandomRunId() {
 }
 
 std::string ReadSmallFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  char buf[256];
-  ssize_t n = read(fd, buf, sizeof buf);
-  close(fd);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  Result<std::string> text = ReadInputFile(path, 4096, "");
+  return text.ok() ? std::move(text.value()) : std::string();
 }
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-// Replaces `path` with `content` atomically (temporary file, fsync, rename);
-// the file is created 0600.
-Status WritePrivateFile(const std::string& path, std::string_view content) {
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoStatus("cannot create " + tmp, errno);
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return ErrnoStatus("cannot write " + tmp, err);
-    }
-    done += static_cast<size_t>(n);
-  }
-  fsync(fd);
-  close(fd);
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    unlink(tmp.c_str());
-    return ErrnoStatus("cannot replace " + path, err);
-  }
-  return Status::Ok();
 }
 
 // "field: what is wrong" of the first error, for one-line reports.
@@ -77,9 +47,7 @@ std::string FirstError(const RemoteConfigResult& remote) {
   return e.field.empty() ? e.error : e.field + ": " + e.error;
 }
 
-std::string RemoteConfigPath(const Config& config) {
-  return config.state_dir + "/remote-config.json";
-}
+constexpr char kRemoteConfigName[] = "remote-config.json";
 
 }  // namespace
 
@@ -131,6 +99,10 @@ Status Agent::Run() {
 
   Result<std::string> base = ReadConfigText(options_.config_path);
   if (base.ok()) base_text_ = std::move(base.value());
+  // Refused rather than used: a state directory someone else can write (or
+  // a link to one) would let them steer what a root agent writes.
+  Result<StateDir> state = StateDir::Open(config_.state_dir);
+  if (!state.ok()) return state.status().WithContext("state_dir");
 
   PipelineOptions popts;
   popts.device_id = ResolveDeviceId(config_.device.id, options_.root);
@@ -241,7 +213,8 @@ Status Agent::StartParts() {
 
 void Agent::StartIntel() {
   if (!config_.detectors.intel.enabled) return;
-  intel_ = std::make_unique<IntelHandle>(config_.intel.path);
+  intel_ = std::make_unique<IntelHandle>(config_.intel.path,
+                                         config_.intel.max_bytes);
   intel_provider_ = HandleIntelProvider(intel_.get());
   Status st = intel_->Load();
   if (st.ok()) {
@@ -347,8 +320,20 @@ void Agent::ApplyConfig(Config config) {
 }
 
 void Agent::LoadStoredRemoteConfig() {
-  Result<std::string> stored = ReadWholeFile(RemoteConfigPath(config_));
-  if (!stored.ok() || stored->empty()) return;
+  Result<StateDir> dir = StateDir::Open(config_.state_dir);
+  if (!dir.ok()) return;
+  Result<std::string> stored =
+      dir->ReadFile(kRemoteConfigName, kMaxRemoteConfigBytes);
+  if (!stored.ok()) {
+    if (stored.status().code() != Status::Code::kNotFound) {
+      LogWarning("stored remote configuration not read: " +
+                 stored.status().message());
+      SubmitStatus("remote_config", "stored remote configuration not read (" +
+                                        stored.status().message() + ")");
+    }
+    return;
+  }
+  if (stored->empty()) return;
   std::string doc = std::move(stored.value());
   RemoteConfigResult remote =
       ApplyRemoteConfig(base_text_, options_.config_path, doc);
@@ -384,7 +369,9 @@ std::string Agent::OnRemoteConfig(std::string_view doc) {
     return report;
   }
   if (doc == remote_doc_) return report;  // already in force
-  Status saved = WritePrivateFile(RemoteConfigPath(config_), doc);
+  Result<StateDir> dir = StateDir::Open(config_.state_dir);
+  Status saved = dir.ok() ? dir->WriteFileAtomically(kRemoteConfigName, doc)
+                          : dir.status();
   if (!saved.ok()) {
     LogWarning("remote configuration not kept for the next start: " +
                saved.message());

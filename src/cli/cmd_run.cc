@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "platform/linux/config_file.h"
 
 namespace picket {
 

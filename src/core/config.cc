@@ -21,10 +21,6 @@ namespace picket {
 
 namespace {
 
-// A config file is a few KiB; the cap keeps `--config /dev/zero` (or a log
-// file passed by mistake) from eating the memory of a small device.
-constexpr size_t kMaxConfigFileBytes = 1 << 20;
-
 constexpr int64_t kMsPerSecond = 1000;
 
 // Suggestions are skipped for absurd keys: edit distance is quadratic.
@@ -120,10 +116,23 @@ std::string_view SuggestKey(std::string_view key,
   return best;
 }
 
+// Every duration is bounded: beyond a month an interval means "never", and
+// deadlines computed as now + interval must not overflow.
+constexpr int64_t kMaxDurationMs = int64_t{30} * 86400 * kMsPerSecond;
+
 // Allowed values of a duration key beyond "a valid duration".
 struct DurationRange {
   int64_t min_ms = 0;
   bool zero_disables = false;  // 0 is accepted below min_ms and means "off"
+  int64_t max_ms = kMaxDurationMs;
+};
+
+// Upper bounds of a numeric key: `max` in the local file, `remote_max` (no
+// larger) in a remote configuration, which must never be able to make the
+// agent hold more memory than a device can afford.
+struct Limit {
+  uint64_t max;
+  uint64_t remote_max;
 };
 
 // kOptional*: "" is accepted and means "not set".
@@ -136,8 +145,9 @@ enum class StringKind { kNonEmpty, kAbsolutePath, kOptional, kOptionalPath };
 class MapReader {
  public:
   // `node` must be a mapping. `path` is its dotted key path ("" for the root).
-  MapReader(const YAML::Node& node, std::string path, ErrorList* errors)
-      : path_(std::move(path)), errors_(errors) {
+  MapReader(const YAML::Node& node, std::string path, ErrorList* errors,
+            bool remote)
+      : path_(std::move(path)), errors_(errors), remote_(remote) {
     std::map<std::string, YAML::Mark, std::less<>> first_seen;
     for (const auto& pair : node) {
       // A copy, not a reference: the iterator hands out a temporary pair.
@@ -173,7 +183,7 @@ class MapReader {
       Error(*entry, "expected a mapping (key: value lines)");
       return;
     }
-    MapReader child(entry->value, Join(key), errors_);
+    MapReader child(entry->value, Join(key), errors_, remote_);
     read(child);
     child.Finish();
   }
@@ -190,6 +200,15 @@ class MapReader {
   // An integer within [min, max]; T must hold that range.
   template <typename T>
   void Int(std::string_view key, int64_t min, int64_t max, T* out) {
+    Int(key, min, Limit{static_cast<uint64_t>(max), static_cast<uint64_t>(max)},
+        out);
+  }
+
+  // The same with a tighter maximum for remote configurations.
+  template <typename T>
+  void Int(std::string_view key, int64_t min, Limit limit, T* out) {
+    const int64_t max =
+        static_cast<int64_t>(remote_ ? limit.remote_max : limit.max);
     const Entry* entry = Take(key);
     if (entry == nullptr) return;
     int64_t value = 0;
@@ -203,7 +222,10 @@ class MapReader {
     }
     if (!ok) {
       Error(*entry, "expected an integer between " + std::to_string(min) +
-                        " and " + std::to_string(max));
+                        " and " + std::to_string(max) +
+                        (remote_ && limit.remote_max < limit.max
+                             ? " in a remote configuration"
+                             : ""));
       return;
     }
     *out = static_cast<T>(value);
@@ -225,10 +247,17 @@ class MapReader {
                         : "expected a duration of at least " + least);
       return;
     }
+    if (ms > range.max_ms) {
+      Error(*entry,
+            "expected a duration of at most " + FormatDurationMs(range.max_ms));
+      return;
+    }
     *out_ms = ms;
   }
 
-  void Size(std::string_view key, uint64_t min_bytes, uint64_t* out_bytes) {
+  void Size(std::string_view key, uint64_t min_bytes, Limit limit,
+            uint64_t* out_bytes) {
+    const uint64_t max_bytes = remote_ ? limit.remote_max : limit.max;
     const Entry* entry = Take(key);
     if (entry == nullptr) return;
     uint64_t bytes = 0;
@@ -239,6 +268,13 @@ class MapReader {
     }
     if (bytes < min_bytes) {
       Error(*entry, "expected a size of at least " + FormatByteSize(min_bytes));
+      return;
+    }
+    if (bytes > max_bytes) {
+      Error(*entry, "expected a size of at most " + FormatByteSize(max_bytes) +
+                        (remote_ && limit.remote_max < limit.max
+                             ? " in a remote configuration"
+                             : ""));
       return;
     }
     *out_bytes = bytes;
@@ -385,6 +421,7 @@ class MapReader {
 
   std::string path_;
   ErrorList* errors_;
+  bool remote_;  // remote configuration: remote_max bounds apply
   std::vector<Entry> entries_;
   std::vector<std::string_view> known_;  // keys asked for, in order
 };
@@ -395,7 +432,8 @@ void ReadDevice(MapReader& r, DeviceConfig* c) {
 }
 
 void ReadEngine(MapReader& r, EngineConfig* c) {
-  r.Int("queue_capacity", 16, 1 << 20, &c->queue_capacity);
+  // An event is a few hundred bytes; 65,536 of them is already ~30 MiB.
+  r.Int("queue_capacity", 16, 65536, &c->queue_capacity);
   // Intervals below a second would turn statistics into a flood.
   r.Duration("statistics_interval", {kMsPerSecond, true},
              &c->statistics_interval_ms);
@@ -413,8 +451,9 @@ void ReadProcessCollector(MapReader& r, ProcessCollectorConfig* c) {
   r.Duration("rescan_interval", {kMsPerSecond, true}, &c->rescan_interval_ms);
   r.Bool("report_forks", &c->report_forks);
   r.Bool("hash_executables", &c->hash_executables);
-  r.Size("hash_max_size", 0, &c->hash_max_bytes);
-  r.Int("hash_cache_entries", 1, 1 << 20, &c->hash_cache_entries);
+  // Hashing streams the file: the cost is CPU time, not memory.
+  r.Size("hash_max_size", 0, {1ull << 30, 256ull << 20}, &c->hash_max_bytes);
+  r.Int("hash_cache_entries", 1, Limit{65536, 8192}, &c->hash_cache_entries);
 }
 
 void ReadNetworkCollector(MapReader& r, NetworkCollectorConfig* c) {
@@ -424,14 +463,19 @@ void ReadNetworkCollector(MapReader& r, NetworkCollectorConfig* c) {
   r.Duration("socket_poll_interval", {100, false}, &c->socket_poll_interval_ms);
   r.Bool("capture", &c->capture);
   r.StringList("interfaces", StringKind::kNonEmpty, &c->interfaces);
-  r.Int("max_flows", 16, 1 << 20, &c->max_flows);
-  r.Size("capture_buffer", 64 << 10, &c->capture_buffer_bytes);
+  // Each tracked flow costs about 200 bytes.
+  r.Int("max_flows", 16, Limit{262144, 16384}, &c->max_flows);
+  // Resident from the start (plus a quarter for DNS answers).
+  r.Size("capture_buffer", 64 << 10, {64ull << 20, 8ull << 20},
+         &c->capture_buffer_bytes);
 }
 
 void ReadIntel(MapReader& r, IntelConfig* c) {
   r.String("path", StringKind::kAbsolutePath, &c->path);
   r.Duration("reload_check_interval", {kMsPerSecond, false},
              &c->reload_check_interval_ms);
+  // The store is held in memory whole.
+  r.Size("max_size", 64 << 10, {1ull << 30, 64ull << 20}, &c->max_bytes);
 }
 
 void ReadIntelDetector(MapReader& r, IntelDetectorConfig* c) {
@@ -469,7 +513,7 @@ void ReadLoginCollector(MapReader& r, LoginCollectorConfig* c) {
   // inotify does the real-time work; the timer only catches what it cannot
   // see (a directory created later), so sub-100 ms buys nothing.
   r.Duration("recheck_interval", {100, false}, &c->recheck_interval_ms);
-  r.Int("max_line_bytes", 256, 1 << 20, &c->max_line_bytes);
+  r.Int("max_line_bytes", 256, Limit{1 << 20, 64 << 10}, &c->max_line_bytes);
   r.Bool("resolve_shells", &c->resolve_shells);
 }
 
@@ -489,7 +533,8 @@ void ReadBruteForceDetector(MapReader& r, BruteForceDetectorConfig* c) {
   r.Duration("realert_interval", {kMsPerSecond, false},
              &c->realert_interval_ms);
   r.Duration("attack_end", {kMsPerSecond, false}, &c->attack_end_ms);
-  r.Int("max_tracked", 16, 1 << 20, &c->max_tracked);
+  // About 2 KiB per tracked address under attack.
+  r.Int("max_tracked", 16, Limit{262144, 16384}, &c->max_tracked);
 }
 
 void ReadLoginAlertsDetector(MapReader& r, LoginAlertsDetectorConfig* c) {
@@ -515,7 +560,7 @@ void ReadJsonlSink(MapReader& r, JsonlSinkConfig* c) {
   r.Bool("enabled", &c->enabled);
   r.String("path", StringKind::kAbsolutePath, &c->path);
   // Below a page the file would rotate after every few events.
-  r.Size("max_size", 4 << 10, &c->max_bytes);
+  r.Size("max_size", 4 << 10, {4ull << 30, 4ull << 30}, &c->max_bytes);
   r.Int("max_files", 1, 100, &c->max_files);
   r.Bool("alerts_only", &c->alerts_only);
 }
@@ -583,7 +628,7 @@ bool CheckSingleDocument(const std::string& text, ErrorList* errors) {
 
 void ReadMqttSpool(MapReader& r, MqttSpoolConfig* c) {
   r.String("path", StringKind::kOptionalPath, &c->path);
-  r.Size("max_size", 64 << 10, &c->max_bytes);
+  r.Size("max_size", 64 << 10, {4ull << 30, 4ull << 30}, &c->max_bytes);
   r.Enum("fsync", {"always", "interval", "never"}, &c->fsync);
   r.Duration("fsync_interval", {100, false}, &c->fsync_interval_ms);
 }
@@ -612,7 +657,9 @@ void ReadMqttSink(MapReader& r, MqttSinkConfig* c) {
     b.Duration("high", {0, false}, &c->batch_high_ms);
     b.Duration("medium", {0, false}, &c->batch_medium_ms);
     b.Duration("low", {0, false}, &c->batch_low_ms);
-    b.Size("max_message_size", 1 << 10, &c->max_message_bytes);
+    // 256 MiB is MQTT's own limit; brokers default to far less.
+    b.Size("max_message_size", 1 << 10, {256ull << 20, 256ull << 20},
+           &c->max_message_bytes);
     b.Enum("compression", {"none", "zstd"}, &c->compression);
   });
   r.Int("max_inflight", 1, 1000, &c->max_inflight);
@@ -653,14 +700,15 @@ void CheckMqttSink(const YAML::Node& root, const MqttSinkConfig& c,
   }
 }
 
-void ReadConfig(const YAML::Node& root, ErrorList* errors, Config* c) {
+void ReadConfig(const YAML::Node& root, ErrorList* errors, bool remote,
+                Config* c) {
   if (root.IsNull()) return;  // "---" alone: all defaults
   if (!root.IsMap()) {
     errors->Add(root.Mark(), "",
                 "expected a mapping (key: value lines) at the top level");
     return;
   }
-  MapReader r(root, "", errors);
+  MapReader r(root, "", errors, remote);
   r.Section("device", [&](MapReader& s) { ReadDevice(s, &c->device); });
   r.String("state_dir", StringKind::kAbsolutePath, &c->state_dir);
   r.Enum("log_level", {"error", "warning", "info", "debug"}, &c->log_level);
@@ -708,14 +756,15 @@ void ReadConfig(const YAML::Node& root, ErrorList* errors, Config* c) {
 }  // namespace
 
 Result<Config> ParseConfig(std::string_view yaml_text,
-                           std::string_view file_name) {
+                           std::string_view file_name, ConfigOrigin origin) {
   ErrorList errors(file_name);
   Config config;
   // yaml-cpp reports everything by exception; none may leave this function.
   try {
     std::string text(yaml_text);
-    if (CheckSingleDocument(text, &errors)) {
-      ReadConfig(YAML::Load(text), &errors, &config);
+    if (!AddNulByteError(text, &errors) && CheckSingleDocument(text, &errors)) {
+      ReadConfig(YAML::Load(text), &errors, origin == ConfigOrigin::kRemote,
+                 &config);
     }
   } catch (const YAML::Exception& e) {
     errors.Add(e.mark, "", "YAML syntax error: " + e.msg);
@@ -727,39 +776,6 @@ Result<Config> ParseConfig(std::string_view yaml_text,
   }
   if (!errors.empty()) return errors.ToStatus();
   return config;
-}
-
-Result<Config> LoadConfigFile(const std::string& path) {
-  Result<std::string> text = ReadConfigText(path);
-  if (!text.ok()) return text.status();
-  return ParseConfig(*text, path);
-}
-
-Result<std::string> ReadConfigText(const std::string& path) {
-  struct Closer {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
-  errno = 0;
-  std::unique_ptr<std::FILE, Closer> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return ErrnoStatus("cannot open " + path, errno);
-  std::string text;
-  char buffer[8192];
-  while (true) {
-    size_t n = std::fread(buffer, 1, sizeof(buffer), file.get());
-    text.append(buffer, n);
-    if (text.size() > kMaxConfigFileBytes) {
-      // Not InvalidArgument: that code means "read fine, content invalid".
-      return Status::ResourceExhausted(
-          "cannot read " + path + ": larger than 1 MiB, not a config file");
-    }
-    if (n < sizeof(buffer)) {
-      if (std::ferror(file.get())) {
-        return ErrnoStatus("cannot read " + path, errno);
-      }
-      break;
-    }
-  }
-  return text;
 }
 
 bool ParseDurationMs(std::string_view text, int64_t* out_ms) {

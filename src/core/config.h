@@ -85,6 +85,7 @@ struct CollectorsConfig {
 struct IntelConfig {
   std::string path = "/var/lib/picket/intel.bin";  // missing: no intel
   int64_t reload_check_interval_ms = 10000;        // replaced file picked up
+  uint64_t max_bytes = 64ull << 20;  // larger files are refused (held whole)
 };
 
 struct ExecLocationDetectorConfig {
@@ -231,17 +232,18 @@ struct Config {
   PostureConfig posture;
 };
 
+// Where a document comes from. Remote documents (remote_config.h) are held
+// to tighter upper bounds on what costs memory (docs/configuration.md).
+enum class ConfigOrigin { kLocal, kRemote };
+
 // Parses YAML text. `file_name` is used in error messages only. On failure
 // the Status is InvalidArgument and its message lists every error, one per
 // line, each "<file_name>:<line>: <key.path>: <what is wrong>".
 Result<Config> ParseConfig(std::string_view yaml_text,
-                           std::string_view file_name);
+                           std::string_view file_name,
+                           ConfigOrigin origin = ConfigOrigin::kLocal);
 
-// Reads and parses a file. I/O failures name the path.
-Result<Config> LoadConfigFile(const std::string& path);
-// Reads a configuration file's text (at most 1 MiB). I/O failures name the
-// path.
-Result<std::string> ReadConfigText(const std::string& path);
+// Reading the file from disk: platform/linux/config_file.h.
 
 // "30s", "5m", "1h", "250ms", "2d", or a bare integer (seconds).
 bool ParseDurationMs(std::string_view text, int64_t* out_ms);

@@ -214,18 +214,32 @@ RemoteConfigResult ApplyRemoteConfig(std::string_view base_yaml,
   try {
     YAML::Node base = YAML::Load(std::string(base_yaml));
     if (!base.IsMap()) base = YAML::Node(YAML::NodeType::Map);
-    Merge(base, overlay);
-    YAML::Emitter out;
-    out << base;
-    Result<Config> merged = ParseConfig(out.c_str(), kMergedName);
-    if (!merged.ok()) {
-      std::string_view message = merged.status().message();
+    auto add_errors = [&result](const Status& status) {
+      std::string_view message = status.message();
       while (!message.empty()) {
         size_t nl = message.find('\n');
         result.errors.push_back(SplitParseError(message.substr(0, nl)));
         if (nl == std::string_view::npos) break;
         message.remove_prefix(nl + 1);
       }
+    };
+    // What the document sets is held to the remote bounds first; the local
+    // file may go beyond them, so the merged result is checked against the
+    // local ones.
+    YAML::Emitter remote_only;
+    remote_only << overlay;
+    Result<Config> bounded =
+        ParseConfig(remote_only.c_str(), kMergedName, ConfigOrigin::kRemote);
+    if (!bounded.ok()) {
+      add_errors(bounded.status());
+      return result;
+    }
+    Merge(base, overlay);
+    YAML::Emitter out;
+    out << base;
+    Result<Config> merged = ParseConfig(out.c_str(), kMergedName);
+    if (!merged.ok()) {
+      add_errors(merged.status());
       return result;
     }
     if (!result.errors.empty()) return result;

@@ -72,6 +72,44 @@ TEST(RemoteConfigTest, EveryInvalidFieldIsListed) {
   EXPECT_EQ(r.errors.size(), 3u) << fields;
 }
 
+// A remote document must not be able to make the agent hold more memory
+// than a device can afford: the 1 GiB capture ring that used to be applied
+// (and kept across restarts) is refused, while the local file may still go
+// beyond the remote bound.
+TEST(RemoteConfigTest, MemoryHungryValuesHaveTighterRemoteBounds) {
+  RemoteConfigResult big = ApplyRemoteConfig(
+      kBase, "picket.yaml",
+      R"({"version": 1, "collectors": {"network": {"capture_buffer": "1GiB",
+          "max_flows": 1000000}},
+          "detectors": {"brute_force": {"max_tracked": 100000}},
+          "intel": {"max_size": "512MiB"}})");
+  ASSERT_FALSE(big.ok);
+  EXPECT_EQ(FieldsOf(big),
+            "collectors.network.capture_buffer=expected a size of at most "
+            "8MiB in a remote configuration\n"
+            "collectors.network.max_flows=expected an integer between 16 and "
+            "16384 in a remote configuration\n"
+            "detectors.brute_force.max_tracked=expected an integer between 16 "
+            "and 16384 in a remote configuration\n"
+            "intel.max_size=expected a size of at most 64MiB in a remote "
+            "configuration\n");
+
+  RemoteConfigResult fits = ApplyRemoteConfig(
+      kBase, "picket.yaml",
+      R"({"version": 2, "collectors": {"network": {"capture_buffer": "8MiB"}}})");
+  ASSERT_TRUE(fits.ok) << FieldsOf(fits);
+  EXPECT_EQ(fits.config.collectors.network.capture_buffer_bytes, 8u << 20);
+
+  // The local file's larger value stands when the document leaves it alone.
+  std::string local =
+      std::string(kBase) + "  network:\n    capture_buffer: 32MiB\n";
+  RemoteConfigResult other = ApplyRemoteConfig(
+      local, "picket.yaml",
+      R"({"version": 3, "detectors": {"brute_force": {"capacity": 4}}})");
+  ASSERT_TRUE(other.ok) << FieldsOf(other);
+  EXPECT_EQ(other.config.collectors.network.capture_buffer_bytes, 32u << 20);
+}
+
 TEST(RemoteConfigTest, LocalOnlySectionsAreRefused) {
   RemoteConfigResult r =
       ApplyRemoteConfig(kBase, "picket.yaml",

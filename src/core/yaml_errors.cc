@@ -56,4 +56,25 @@ std::string JoinChoices(std::initializer_list<std::string_view> choices) {
   return out;
 }
 
+bool AddNulByteError(std::string_view text, ErrorList* errors) {
+  const size_t nul = text.find('\0');
+  if (nul == std::string_view::npos) return false;
+  YAML::Mark mark = YAML::Mark::null_mark();
+  mark.pos = static_cast<int>(nul);
+  mark.line = 0;
+  size_t line_start = 0;
+  for (size_t i = 0; i < nul; ++i) {
+    if (text[i] == '\n') {
+      ++mark.line;
+      line_start = i + 1;
+    }
+  }
+  mark.column = static_cast<int>(nul - line_start);
+  errors->Add(mark, "",
+              "NUL byte at line " + std::to_string(mark.line + 1) +
+                  ", column " + std::to_string(mark.column + 1) +
+                  " (not a text file?)");
+  return true;
+}
+
 }  // namespace picket

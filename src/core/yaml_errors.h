@@ -49,6 +49,11 @@ class ErrorList {
 // write, in any case.
 bool ParseYamlBool(std::string_view text, bool* out);
 
+// A NUL byte cannot appear in a YAML stream (YAML 1.2, 5.1), and yaml-cpp
+// misreports it ("unknown escape character"). Adds "NUL byte at line L,
+// column C" for the first one and returns true when `text` holds one.
+bool AddNulByteError(std::string_view text, ErrorList* errors);
+
 // "a, b, c".
 std::string JoinChoices(std::initializer_list<std::string_view> choices);
 

@@ -1,5 +1,6 @@
 #include "posture/policy.h"
 
+#include <sys/stat.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -16,6 +17,7 @@
 
 #include "core/config.h"
 #include "core/yaml_errors.h"
+#include "platform/linux/files.h"
 
 namespace picket {
 
@@ -1193,7 +1195,8 @@ Result<Policy> ParsePolicy(std::string_view yaml_text,
   try {
     std::string text(yaml_text);
     YamlBuilder builder;
-    if (ParseSingleDocument(text, &builder, &errors)) {
+    if (!AddNulByteError(text, &errors) &&
+        ParseSingleDocument(text, &builder, &errors)) {
       if (builder.root.IsNull()) {
         errors.Add(builder.root.Mark(), "",
                    "empty policy: expected id, title, checks");
@@ -1218,29 +1221,12 @@ Result<Policy> ParsePolicy(std::string_view yaml_text,
 }
 
 Result<Policy> LoadPolicyFile(const std::string& path) {
-  struct Closer {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
-  errno = 0;
-  std::unique_ptr<std::FILE, Closer> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return ErrnoStatus("cannot open policy " + path, errno);
-  std::string text;
-  char buffer[8192];
-  while (true) {
-    size_t n = std::fread(buffer, 1, sizeof(buffer), file.get());
-    text.append(buffer, n);
-    if (text.size() > kMaxPolicyFileBytes) {
-      return Status::ResourceExhausted("cannot read policy " + path +
-                                       ": larger than 4 MiB");
-    }
-    if (n < sizeof(buffer)) {
-      if (std::ferror(file.get())) {
-        return ErrnoStatus("cannot read policy " + path, errno);
-      }
-      break;
-    }
-  }
-  return ParsePolicy(text, path);
+  // The policy decides which commands a root scan runs: only root or the
+  // agent's user may be able to change it.
+  Result<std::string> text =
+      ReadTrustedFile(path, kMaxPolicyFileBytes, "policy");
+  if (!text.ok()) return text.status();
+  return ParsePolicy(*text, path);
 }
 
 }  // namespace picket

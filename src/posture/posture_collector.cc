@@ -1,12 +1,10 @@
 #include "posture/posture_collector.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 #include <utility>
 
+#include "platform/linux/files.h"
 #include "posture/host.h"
 
 namespace picket {
@@ -43,7 +41,13 @@ PostureCollector::PostureCollector(PostureConfig config, std::string root,
 // damaged file) is ignored: the next scan is then a full report again.
 void PostureCollector::LoadVerdicts(const std::string& policy_id) {
   if (state_file_.empty()) return;
-  std::ifstream in(state_file_);
+  std::string dir_path, name;
+  SplitPath(state_file_, &dir_path, &name);
+  Result<StateDir> dir = StateDir::Open(dir_path);
+  if (!dir.ok()) return;
+  Result<std::string> text = dir->ReadFile(name, 4 << 20);
+  if (!text.ok()) return;
+  std::istringstream in(*text);
   std::string header;
   if (!in || !std::getline(in, header) ||
       header != "picket-posture 1 " + policy_id) {
@@ -70,15 +74,14 @@ void PostureCollector::SaveVerdicts(const std::string& policy_id) {
   if (state_file_.empty()) return;
   std::string text = "picket-posture 1 " + policy_id + "\n";
   for (const auto& [id, verdict] : last_) text += id + " " + verdict + "\n";
-  std::string tmp = state_file_ + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  bool ok =
-      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  close(fd);
-  if (!ok || rename(tmp.c_str(), state_file_.c_str()) != 0) {
-    unlink(tmp.c_str());
-  }
+  std::string dir_path, name;
+  SplitPath(state_file_, &dir_path, &name);
+  Result<StateDir> dir = StateDir::Open(dir_path);
+  // Not durable: losing the last results only repeats one full report.
+  Status st = dir.ok() ? dir->WriteFileAtomically(name, text, 0600, false)
+                       : dir.status();
+  if (!st.ok())
+    EmitStatus("error", "cannot save posture results: " + st.message());
 }
 
 PostureCollector::~PostureCollector() { Stop(); }

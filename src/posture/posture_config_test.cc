@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "platform/linux/config_file.h"
 
 namespace picket {
 namespace {

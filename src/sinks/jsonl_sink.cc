@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "core/event_json.h"
-#include "sinks/private_dirs.h"
+#include "platform/linux/files.h"
 
 namespace picket {
 
@@ -23,17 +23,16 @@ size_t CountLines(std::string_view data) {
 
 // Reads through a separate descriptor: the log is opened write-only. An
 // unreadable file counts as ending well, so nothing is added to it.
-bool EndsWithNewline(const std::string& path, off_t size) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return true;
+bool EndsWithNewline(const StateDir& dir, const std::string& name, off_t size) {
+  Result<ScopedFd> fd = dir.OpenFile(name, O_RDONLY);
+  if (!fd.ok()) return true;
   char last = '\n';
-  const bool read_ok = pread(fd, &last, 1, size - 1) == 1;
-  close(fd);
+  const bool read_ok = pread(fd->get(), &last, 1, size - 1) == 1;
   return !read_ok || last == '\n';
 }
 
-std::string RotatedName(const std::string& path, uint32_t n) {
-  return path + "." + std::to_string(n);
+std::string RotatedName(const std::string& name, uint32_t n) {
+  return name + "." + std::to_string(n);
 }
 
 }  // namespace
@@ -51,32 +50,34 @@ Status JsonlSink::Open() {
 }
 
 Status JsonlSink::OpenFile() {
-  PICKET_RETURN_IF_ERROR(MakePrivateDirs(ParentDir(config_.path)));
-  const int fd = open(config_.path.c_str(),
-                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, kFileMode);
-  if (fd < 0) return ErrnoStatus("open " + config_.path, errno);
+  if (!dir_.valid()) {
+    // Opened once and kept: every later open and rename happens under this
+    // descriptor, so a directory swapped for a link later changes nothing.
+    std::string dir;
+    SplitPath(config_.path, &dir, &name_);
+    Result<StateDir> opened = StateDir::Open(dir);
+    if (!opened.ok()) return opened.status();
+    dir_ = std::move(opened.value());
+  }
+  // The file may predate us with a looser mode: OpenFile narrows it rather
+  // than leave command lines readable by other users; a symlink or another
+  // user's file in its place is refused.
+  Result<ScopedFd> fd =
+      dir_.OpenFile(name_, O_WRONLY | O_CREAT | O_APPEND, kFileMode);
+  if (!fd.ok()) {
+    // The directory may have been removed: look it up again next time.
+    if (fd.status().code() == Status::Code::kNotFound) dir_ = StateDir();
+    return fd.status();
+  }
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    const int err = errno;
-    close(fd);
-    return ErrnoStatus("fstat " + config_.path, err);
+  if (fstat(fd->get(), &st) != 0) {
+    return ErrnoStatus("fstat " + config_.path, errno);
   }
-  if (!S_ISREG(st.st_mode)) {
-    close(fd);
-    return Status::InvalidArgument(config_.path + ": not a regular file");
-  }
-  // The file may predate us with a looser mode; refuse to log into it rather
-  // than leave command lines readable by other users.
-  if ((st.st_mode & 077) != 0 && fchmod(fd, kFileMode) != 0) {
-    const int err = errno;
-    close(fd);
-    return ErrnoStatus("chmod 0600 " + config_.path, err);
-  }
-  fd_ = fd;
+  fd_ = fd->Release();
   file_size_ = static_cast<uint64_t>(st.st_size);
   // A crash or a failed write may have left half a line; end it so that the
   // next line is not glued to it and readers lose one line, not two.
-  if (file_size_ > 0 && !EndsWithNewline(config_.path, st.st_size)) {
+  if (file_size_ > 0 && !EndsWithNewline(dir_, name_, st.st_size)) {
     size_t done = 0;
     if (WriteAll("\n", &done)) {
       file_size_ += 1;
@@ -93,15 +94,15 @@ void JsonlSink::CloseFile() {
 }
 
 bool JsonlSink::Rotate() {
-  const std::string& path = config_.path;
+  if (!dir_.valid()) return false;
   if (config_.max_files == 0) {
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) return false;
+    if (!dir_.Unlink(name_).ok()) return false;
   } else {
     // Missing copies (fewer rotations so far) are expected: ENOENT is fine.
     for (uint32_t n = config_.max_files - 1; n >= 1; --n) {
-      rename(RotatedName(path, n).c_str(), RotatedName(path, n + 1).c_str());
+      (void)dir_.Rename(RotatedName(name_, n), RotatedName(name_, n + 1));
     }
-    if (rename(path.c_str(), RotatedName(path, 1).c_str()) != 0) return false;
+    if (!dir_.Rename(name_, RotatedName(name_, 1)).ok()) return false;
   }
   ++rotations_;
   CloseFile();

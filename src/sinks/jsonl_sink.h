@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "platform/linux/files.h"
 #include "sinks/sink.h"
 
 namespace picket {
@@ -62,7 +63,9 @@ class JsonlSink : public Sink {
   ComponentStats Stats() const override;
 
  private:
-  // Creates the directory and opens path_; sets fd_ and file_size_.
+  // Creates the directory (0700) and opens it once as dir_ (refused when a
+  // symlink or writable by others), then opens the file under it with
+  // O_NOFOLLOW; sets fd_ and file_size_.
   Status OpenFile();
   void CloseFile();
   // Shifts the rotated copies and reopens a fresh file. Returns false when
@@ -75,6 +78,8 @@ class JsonlSink : public Sink {
   void DropLines(std::string_view data);
 
   const JsonlSinkConfig config_;
+  StateDir dir_;      // the file's directory, once opened
+  std::string name_;  // the file's name in it
   int fd_ = -1;
   uint64_t file_size_ = 0;
   std::string buffer_;

@@ -14,7 +14,7 @@
 
 #include "core/crc32c.h"
 #include "core/log.h"
-#include "sinks/private_dirs.h"
+#include "platform/linux/files.h"
 
 namespace picket {
 
@@ -163,27 +163,6 @@ bool ParseCursor(std::string_view bytes, CursorFile* out) {
 
 // The spool holds every event bound for the fleet: another user able to
 // write the directory could drop or forge them.
-Status CheckPrivate(const std::string& dir) {
-  struct stat st;
-  if (stat(dir.c_str(), &st) != 0) return ErrnoStatus("stat " + dir, errno);
-  if (!S_ISDIR(st.st_mode)) return Status::IOError(dir + ": not a directory");
-  if (st.st_uid != geteuid()) {
-    return Status::PermissionDenied(
-        "spool directory " + dir + " is owned by uid " +
-        std::to_string(st.st_uid) + ", not by the agent's uid " +
-        std::to_string(geteuid()) + "; it must be private to the agent");
-  }
-  if ((st.st_mode & 022) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o",
-                  static_cast<unsigned>(st.st_mode & 07777));
-    return Status::PermissionDenied(
-        "spool directory " + dir + " is group- or world-writable (mode " +
-        mode + "); it must be private to the agent (chmod 0700)");
-  }
-  return Status::Ok();
-}
-
 bool WriteFully(int fd, std::string_view data, size_t* written, int* err) {
   *written = 0;
   while (*written < data.size()) {
@@ -199,11 +178,12 @@ bool WriteFully(int fd, std::string_view data, size_t* written, int* err) {
 }
 
 // Missing file: true with `out` empty and `*exists` false.
-bool ReadSmallFile(const std::string& path, size_t limit, std::string* out,
+bool ReadSmallFile(int dir_fd, const char* name, size_t limit, std::string* out,
                    bool* exists) {
   out->clear();
   *exists = false;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  const int fd =
+      openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return errno == ENOENT;
   *exists = true;
   char buf[256];
@@ -493,7 +473,13 @@ struct Spool::Impl {
       if (q.append_fd >= 0) close(q.append_fd);
       if (q.read_fd >= 0) close(q.read_fd);
     }
-    if (dir_fd >= 0) close(dir_fd);
+  }
+
+  // Opens `name` under the spool directory, never through a link, never
+  // blocking (a FIFO planted there is not waited on).
+  int OpenIn(const std::string& name, int flags, mode_t mode = 0) const {
+    return openat(dir_fd, name.c_str(),
+                  flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
   }
 
   std::string PathOf(const std::string& name) const {
@@ -558,7 +544,7 @@ struct Spool::Impl {
   int ReadFd(Queue& q, uint64_t number) {
     if (q.read_fd >= 0 && q.read_segment == number) return q.read_fd;
     if (q.read_fd >= 0) close(q.read_fd);
-    q.read_fd = open(SegmentPath(q, number).c_str(), O_RDONLY | O_CLOEXEC);
+    q.read_fd = OpenIn(SegmentFileName(q.cls, number), O_RDONLY);
     q.read_segment = number;
     return q.read_fd;
   }
@@ -589,7 +575,8 @@ struct Spool::Impl {
     std::erase(q.unsynced, number);
     std::erase_if(q.in_flight,
                   [&](const Batch& b) { return b.start.segment == number; });
-    if (unlink_file && unlink(SegmentPath(q, number).c_str()) != 0 &&
+    if (unlink_file &&
+        unlinkat(dir_fd, SegmentFileName(q.cls, number).c_str(), 0) != 0 &&
         errno != ENOENT) {
       LogWarning("spool: cannot delete " + SegmentPath(q, number) + ": " +
                  std::strerror(errno));
@@ -642,9 +629,8 @@ struct Spool::Impl {
     }
     const uint64_t number = next_segment++;
     const std::string path = SegmentPath(q, number);
-    const int fd =
-        open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
-             kFileMode);
+    const int fd = OpenIn(SegmentFileName(q.cls, number),
+                          O_WRONLY | O_CREAT | O_EXCL | O_APPEND, kFileMode);
     if (fd < 0) return ErrnoStatus("spool: create " + path, errno);
     Segment s;
     s.number = number;
@@ -676,7 +662,8 @@ struct Spool::Impl {
   int64_t PeekTime(const Queue& q, const QueuePosition& from) const;
 
   SpoolOptions options;
-  int dir_fd = -1;
+  StateDir state;          // the spool directory, opened once and checked
+  int dir_fd = -1;         // state.fd()
   bool dir_dirty = false;  // a segment was created since the last dir fsync
   std::array<Queue, kSpoolClassCount> queues;
   uint64_t next_seq = 1;
@@ -691,13 +678,22 @@ struct Spool::Impl {
 };
 
 Status Spool::Impl::Load() {
-  PICKET_RETURN_IF_ERROR(MakePrivateDirs(options.dir));
-  PICKET_RETURN_IF_ERROR(CheckPrivate(options.dir));
-  dir_fd = open(options.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return ErrnoStatus("spool: open " + options.dir, errno);
+  // Created private when missing; a link, or a directory another user owns
+  // or can write, is refused. Every file below is opened under dir_fd with
+  // O_NOFOLLOW.
+  {
+    Result<StateDir> opened = StateDir::Open(options.dir);
+    if (!opened.ok()) return opened.status().WithContext("spool directory");
+    state = std::move(opened.value());
+  }
+  dir_fd = state.fd();
 
-  DIR* dir = opendir(options.dir.c_str());
-  if (dir == nullptr) return ErrnoStatus("spool: read " + options.dir, errno);
+  const int list_fd = dup(dir_fd);
+  DIR* dir = list_fd < 0 ? nullptr : fdopendir(list_fd);
+  if (dir == nullptr) {
+    if (list_fd >= 0) close(list_fd);
+    return ErrnoStatus("spool: read " + options.dir, errno);
+  }
   std::vector<std::vector<uint64_t>> numbers(kSpoolClassCount);
   uint64_t max_number = 0;
   while (const dirent* e = readdir(dir)) {
@@ -710,7 +706,7 @@ Status Spool::Impl::Load() {
   }
   closedir(dir);
   // A crash between writing and renaming the cursor leaves this behind.
-  unlink(PathOf(kCursorTmpName).c_str());
+  unlinkat(dir_fd, kCursorTmpName, 0);
 
   std::array<bool, kSpoolClassCount> reopen{};
   LoadSegments(numbers, &reopen);
@@ -719,7 +715,7 @@ Status Spool::Impl::Load() {
   bool exists = false;
   CursorFile cursor;
   bool cursor_ok = false;
-  if (!ReadSmallFile(PathOf(kCursorName), kCursorSize, &bytes, &exists)) {
+  if (!ReadSmallFile(dir_fd, kCursorName, kCursorSize, &bytes, &exists)) {
     LogWarning("spool: cannot read " + PathOf(kCursorName) + ": " +
                std::strerror(errno) + "; delivering from the oldest record");
     ++stats.corrupt_records;
@@ -743,7 +739,7 @@ Status Spool::Impl::Load() {
         q.segments.back().number == newest &&
         q.segments.back().size < options.segment_bytes) {
       const std::string path = SegmentPath(q, newest);
-      q.append_fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+      q.append_fd = OpenIn(SegmentFileName(q.cls, newest), O_WRONLY | O_APPEND);
     }
   }
   Evict();
@@ -758,7 +754,7 @@ void Spool::Impl::LoadSegments(
     std::sort(list.begin(), list.end());
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string path = SegmentPath(q, list[i]);
-      const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      const int fd = OpenIn(SegmentFileName(q.cls, list[i]), O_RDONLY);
       struct stat st;
       if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         LogWarning("spool: ignoring " + path + ": " +
@@ -813,7 +809,7 @@ void Spool::Impl::LoadSegments(
                    std::to_string(seg.bad[0].begin));
       }
       if (seg.size == 0) {  // created, never written (or only torn bytes)
-        unlink(path.c_str());
+        unlinkat(dir_fd, SegmentFileName(q.cls, list[i]).c_str(), 0);
         continue;
       }
       q.segments.push_back(std::move(seg));
@@ -953,7 +949,7 @@ Status Spool::Impl::Sync(int64_t now_ms, bool closing) {
   for (Queue& q : queues) {
     for (uint64_t number : q.unsynced) {
       const std::string path = SegmentPath(q, number);
-      const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      const int fd = OpenIn(SegmentFileName(q.cls, number), O_RDONLY);
       if (fd < 0) continue;  // evicted or deleted meanwhile
       sync_fd(fd, path);
       close(fd);
@@ -998,7 +994,7 @@ Status Spool::Impl::SaveCursor(bool sync) {
   const std::string tmp = PathOf(kCursorTmpName);
   const std::string bytes = EncodeCursor(cursor);
   const int fd =
-      open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kFileMode);
+      OpenIn(kCursorTmpName, O_WRONLY | O_CREAT | O_TRUNC, kFileMode);
   if (fd < 0) return ErrnoStatus("spool: create " + tmp, errno);
   size_t written = 0;
   int err = 0;
@@ -1011,12 +1007,12 @@ Status Spool::Impl::SaveCursor(bool sync) {
     }
   }
   close(fd);
-  if (ok && rename(tmp.c_str(), PathOf(kCursorName).c_str()) != 0) {
+  if (ok && renameat(dir_fd, kCursorTmpName, dir_fd, kCursorName) != 0) {
     err = errno;
     ok = false;
   }
   if (!ok) {
-    unlink(tmp.c_str());
+    unlinkat(dir_fd, kCursorTmpName, 0);
     return ErrnoStatus("spool: save " + PathOf(kCursorName), err);
   }
   if (sync) {
@@ -1179,7 +1175,7 @@ int64_t Spool::Impl::PeekTime(const Queue& q, const QueuePosition& from) const {
                                ? std::max(pos.offset, s.data_start)
                                : s.data_start;
     if (start >= s.size) continue;
-    const int fd = open(SegmentPath(q, s.number).c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = OpenIn(SegmentFileName(q.cls, s.number), O_RDONLY);
     if (fd < 0) continue;
     SegmentScanner scanner(fd, s.size, q.cls, s.number, start, 4096);
     ScanItem item;

@@ -702,8 +702,10 @@ TEST_F(SpoolTest, RefusesADirectoryOthersCanWrite) {
     Result<std::unique_ptr<Spool>> r = Spool::Open(Options());
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), Status::Code::kPermissionDenied);
-    EXPECT_NE(r.status().message().find("group- or world-writable"),
-              std::string::npos)
+    EXPECT_NE(
+        r.status().message().find(mode == 0770 ? "writable by its group"
+                                               : "writable by every user"),
+        std::string::npos)
         << r.status().message();
     EXPECT_NE(r.status().message().find(dir()), std::string::npos);
   }
@@ -719,6 +721,39 @@ TEST_F(SpoolTest, RefusesADirectoryOwnedBySomeoneElse) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kPermissionDenied);
   EXPECT_NE(r.status().message().find("owned by uid 65534"), std::string::npos)
+      << r.status().message();
+}
+
+// A cursor planted as a link to another file is neither read nor replaced
+// through: the spool opens everything under its directory with O_NOFOLLOW.
+TEST_F(SpoolTest, LinksInTheSpoolDirectoryAreNotFollowed) {
+  ASSERT_EQ(mkdir(dir().c_str(), 0700), 0);
+  const std::string victim = tmp_ / "victim";
+  {
+    std::ofstream out(victim);
+    out << "precious";
+  }
+  ASSERT_EQ(symlink(victim.c_str(), (dir() + "/cursor.tmp").c_str()), 0);
+  ASSERT_EQ(symlink(victim.c_str(), (dir() + "/cursor").c_str()), 0);
+  {
+    Result<std::unique_ptr<Spool>> r = Spool::Open(Options());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE((*r)->Append(SpoolClass::kAlert, 1, "x", 1000));
+    (void)(*r)->Flush(0);
+  }
+  std::ifstream in(victim);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, "precious");
+  struct stat st;
+  ASSERT_EQ(lstat(dir().c_str(), &st), 0);
+  // And the directory itself may not be a link.
+  const std::string linked = tmp_ / "linked";
+  ASSERT_EQ(symlink(dir().c_str(), linked.c_str()), 0);
+  SpoolOptions o = Options();
+  o.dir = linked;
+  Result<std::unique_ptr<Spool>> r = Spool::Open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("symbolic link"), std::string::npos)
       << r.status().message();
 }
 

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "platform/linux/files.h"
+
 namespace picket {
 
 namespace {
@@ -21,14 +23,6 @@ FileIdentity IdentityOf(const struct stat& st) {
   id.size = st.st_size;
   return id;
 }
-
-// Closes the fd on scope exit.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 std::string DirName(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -46,25 +40,48 @@ IntelFile::~IntelFile() {
 }
 
 Result<std::shared_ptr<const IntelFile>> IntelFile::Open(
-    const std::string& path) {
-  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) return ErrnoStatus("open " + path, errno);
+    const std::string& path, uint64_t max_bytes) {
+  Result<ScopedFd> fd = OpenInputFile(path, "intel file");
+  if (!fd.ok()) return fd.status();
   struct stat st;
-  if (::fstat(fd.fd, &st) != 0) return ErrnoStatus("stat " + path, errno);
-  if (!S_ISREG(st.st_mode)) {
-    return Status::InvalidArgument(path + ": not a regular file");
+  if (::fstat(fd->get(), &st) != 0) return ErrnoStatus("stat " + path, errno);
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return Status::ResourceExhausted(path + ": " + std::to_string(st.st_size) +
+                                     " bytes, larger than intel.max_size (" +
+                                     std::to_string(max_bytes) + ")");
   }
   std::shared_ptr<IntelFile> file(new IntelFile);
   file->path_ = path;
   file->identity_ = IdentityOf(st);
-  if (st.st_size > 0) {
-    // MAP_POPULATE: fault every page in now, in one go, rather than during
-    // the checksum pass and the first lookups.
-    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
-                     MAP_PRIVATE | MAP_POPULATE, fd.fd, 0);
-    if (p == MAP_FAILED) return ErrnoStatus("mmap " + path, errno);
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size > 0) {
+    // A private copy, not a mapping of the file: a file rewritten in place
+    // (cp over it, truncate) would otherwise change or vanish under the
+    // lookups (SIGBUS on truncation). Resident memory is the same as a
+    // populated mapping's.
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      return ErrnoStatus("allocate a copy of " + path, errno);
     file->data_ = static_cast<const uint8_t*>(p);
-    file->size_ = static_cast<size_t>(st.st_size);
+    file->size_ = size;
+    uint8_t* out = static_cast<uint8_t*>(p);
+    size_t done = 0;
+    while (done < size) {
+      ssize_t n =
+          ::pread(fd->get(), out + done, size - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoStatus("read " + path, errno);
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    struct stat after;
+    if (done != size || ::fstat(fd->get(), &after) != 0 ||
+        !(IdentityOf(after) == file->identity_)) {
+      return Status::Unavailable(path +
+                                 ": changed while being read; will try again");
+    }
+    ::mprotect(p, size, PROT_READ);
   }
   Result<IntelStore> store = IntelStore::Open(file->bytes());
   if (!store.ok()) return store.status().WithContext(path);
@@ -73,7 +90,8 @@ Result<std::shared_ptr<const IntelFile>> IntelFile::Open(
 }
 
 Status IntelHandle::Load() {
-  Result<std::shared_ptr<const IntelFile>> file = IntelFile::Open(path_);
+  Result<std::shared_ptr<const IntelFile>> file =
+      IntelFile::Open(path_, max_bytes_);
   if (!file.ok()) return file.status();
   std::lock_guard<std::mutex> lock(mu_);
   current_ = std::move(file.value());
@@ -99,7 +117,8 @@ Status IntelHandle::MaybeReload(bool* reloaded) {
     if (current_ && current_->identity() == now) return Status::Ok();
   }
   if (have_failed_ && failed_ == now) return Status::Ok();
-  Result<std::shared_ptr<const IntelFile>> file = IntelFile::Open(path_);
+  Result<std::shared_ptr<const IntelFile>> file =
+      IntelFile::Open(path_, max_bytes_);
   if (!file.ok()) {
     failed_ = now;
     have_failed_ = true;
@@ -129,7 +148,7 @@ Status WriteFileAtomically(const std::string& path,
   int raw = ::mkstemp(tmp.data());
   if (raw < 0)
     return ErrnoStatus("create a temporary file beside " + path, errno);
-  Fd fd{raw};
+  ScopedFd fd(raw);
   auto fail = [&](const std::string& what) {
     Status st = ErrnoStatus(what + " " + tmp, errno);
     ::unlink(tmp.c_str());
@@ -137,45 +156,25 @@ Status WriteFileAtomically(const std::string& path,
   };
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = ::write(fd.fd, bytes.data() + done, bytes.size() - done);
+    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail("write");
     done += static_cast<size_t>(n);
   }
-  if (::fchmod(fd.fd, mode) != 0) return fail("chmod");
-  if (::fsync(fd.fd) != 0) return fail("fsync");
-  if (::close(fd.fd) != 0) {
-    fd.fd = -1;
-    return fail("close");
-  }
-  fd.fd = -1;
+  if (::fchmod(fd.get(), mode) != 0) return fail("chmod");
+  if (::fsync(fd.get()) != 0) return fail("fsync");
+  if (::close(fd.Release()) != 0) return fail("close");
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     return fail("rename to " + path + " from");
   // Make the rename itself durable.
-  Fd dir{::open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (dir.fd >= 0) ::fsync(dir.fd);
+  ScopedFd dir(
+      ::open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.valid()) ::fsync(dir.get());
   return Status::Ok();
 }
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) return ErrnoStatus("open " + path, errno);
-  struct stat st;
-  if (::fstat(fd.fd, &st) != 0) return ErrnoStatus("stat " + path, errno);
-  if (S_ISDIR(st.st_mode)) {
-    return Status::InvalidArgument(path + ": is a directory");
-  }
-  std::string out;
-  if (st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
-  char buf[65536];
-  while (true) {
-    ssize_t n = ::read(fd.fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus("read " + path, errno);
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
+Result<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {
+  return ReadInputFile(path, max_bytes, "");
 }
 
 }  // namespace picket

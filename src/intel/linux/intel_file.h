@@ -1,17 +1,21 @@
 // Compiled intel files on Linux: mapping, hot reload and atomic writes.
 //
-// IntelFile maps a compiled file read-only (MAP_PRIVATE) and validates it
-// with IntelStore::Open; the mapping lives as long as the IntelFile. The
+// IntelFile copies a compiled file into private read-only memory and
+// validates it with IntelStore::Open; the copy lives as long as the
+// IntelFile. A copy rather than a mapping of the file: an operator who
+// rewrites the file in place (`cp new.pint intel.bin`, `truncate`) changes
+// only the file, never the store in service (a mapping would show the new
+// bytes to lookups validated against the old ones, or fault on truncation). The
 // IntelHandle owns the current IntelFile behind a shared_ptr: readers take
 // a snapshot with Current() and keep using it, untouched by reloads, for as
 // long as they hold it; MaybeReload() swaps in a new file only after it has
 // been mapped and validated whole, so a reader never sees a half-read state
 // and a bad new file leaves the old one in service.
 //
-// Files must be replaced by rename(2) (as WriteFileAtomically and
-// `picket intel compile` do), never rewritten in place: the kernel shows
-// in-place writes to existing private mappings, and truncation in place
-// would fault the reader.
+// Replacing the file by rename(2) (as WriteFileAtomically and `picket intel
+// compile` do) is still the way to publish a new file: a reload that reads
+// a file while it is being rewritten in place sees it change and tries
+// again at the next check.
 #ifndef PICKET_INTEL_LINUX_INTEL_FILE_H_
 #define PICKET_INTEL_LINUX_INTEL_FILE_H_
 
@@ -28,6 +32,9 @@
 
 namespace picket {
 
+// intel.max_size's default: about six million IPv4 indicators.
+inline constexpr uint64_t kDefaultMaxIntelBytes = uint64_t{64} << 20;
+
 // What identifies one version of a file on disk.
 struct FileIdentity {
   dev_t dev = 0;
@@ -39,10 +46,14 @@ struct FileIdentity {
 
 class IntelFile {
  public:
-  // Maps and validates `path`. NotFound / PermissionDenied / IOError for the
-  // file system, Corruption / NotSupported (prefixed with the path) for the
+  // Reads and validates `path` (a regular file: a FIFO or a device is
+  // refused without blocking). NotFound / PermissionDenied / IOError for
+  // the file system and the wrong kind of file,
+  // ResourceExhausted beyond `max_bytes`, Unavailable when it changed while
+  // being read, Corruption / NotSupported (prefixed with the path) for the
   // content.
-  static Result<std::shared_ptr<const IntelFile>> Open(const std::string& path);
+  static Result<std::shared_ptr<const IntelFile>> Open(
+      const std::string& path, uint64_t max_bytes = kDefaultMaxIntelBytes);
   ~IntelFile();
   IntelFile(const IntelFile&) = delete;
   IntelFile& operator=(const IntelFile&) = delete;
@@ -65,7 +76,9 @@ class IntelFile {
 // thread; MaybeReload() from one thread at a time (the pipeline's timer).
 class IntelHandle {
  public:
-  explicit IntelHandle(std::string path) : path_(std::move(path)) {}
+  explicit IntelHandle(std::string path,
+                       uint64_t max_bytes = kDefaultMaxIntelBytes)
+      : path_(std::move(path)), max_bytes_(max_bytes) {}
 
   // Opens the file the first time. On failure the handle stays empty
   // (Current() returns nullptr) and the error is returned.
@@ -88,6 +101,7 @@ class IntelHandle {
 
  private:
   std::string path_;
+  uint64_t max_bytes_;
   mutable std::mutex mu_;
   std::shared_ptr<const IntelFile> current_;  // guarded by mu_
   FileIdentity failed_;  // identity of the last file that failed to load
@@ -100,8 +114,11 @@ class IntelHandle {
 Status WriteFileAtomically(const std::string& path,
                            std::span<const uint8_t> bytes, mode_t mode = 0644);
 
-// Reads a whole file (feeds are read this way; they are parsed, not mapped).
-Result<std::string> ReadWholeFile(const std::string& path);
+// Reads a whole regular file (feeds are read this way; they are parsed, not
+// kept), refusing FIFOs and devices without blocking and anything larger
+// than `max_bytes`.
+Result<std::string> ReadWholeFile(const std::string& path,
+                                  size_t max_bytes = size_t{1} << 30);
 
 }  // namespace picket
 

@@ -1,5 +1,6 @@
 #include "intel/linux/intel_file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -170,6 +171,70 @@ TEST_F(IntelFileTest, HandleReloadsOnlyGoodNewFiles) {
   EXPECT_TRUE(reloaded);
   EXPECT_EQ(handle.Current()->store().LookupIpv4(Ip("192.0.2.5"))->feed(),
             "five");
+}
+
+// The operator's way: `cp new.pint intel.bin` (truncate, then write into
+// the same inode) or `truncate -s 0` while the agent runs. The store in
+// service must keep answering as before — a mapping of the file would see
+// the new bytes under lookups validated against the old ones, or fault
+// (SIGBUS) on the truncated pages.
+TEST_F(IntelFileTest, RewritingOrTruncatingInPlaceNeverDisturbsTheStore) {
+  ASSERT_TRUE(WriteFileAtomically(path_, Image("feodo", "192.0.2.1")).ok());
+  IntelHandle handle(path_);
+  ASSERT_TRUE(handle.Load().ok());
+  std::shared_ptr<const IntelStore> store = handle.CurrentStore();
+  ASSERT_TRUE(store->LookupIpv4(Ip("192.0.2.1")));
+
+  // In place: same inode, new content (a different, larger image).
+  std::vector<uint8_t> next =
+      Image("another-feed-with-a-longer-name", "198.51.100.7");
+  {
+    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(next.data()),
+              std::streamsize(next.size() / 2));
+  }
+  EXPECT_TRUE(store->LookupIpv4(Ip("192.0.2.1")));
+  EXPECT_FALSE(store->LookupIpv4(Ip("198.51.100.7")));
+  // Half written: refused, the old store stays.
+  EXPECT_FALSE(handle.MaybeReload().ok());
+  EXPECT_EQ(handle.CurrentStore().get(), store.get());
+
+  ASSERT_EQ(::truncate(path_.c_str(), 0), 0);
+  EXPECT_TRUE(store->LookupIpv4(Ip("192.0.2.1")));
+  for (uint32_t i = 0; i < 1000; ++i) store->LookupIpv4(Ip("10.0.0.0") + i);
+  EXPECT_FALSE(handle.MaybeReload().ok());
+  EXPECT_TRUE(handle.CurrentStore()->LookupIpv4(Ip("192.0.2.1")));
+
+  // Finished in place: picked up at the next check.
+  {
+    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(next.data()),
+              std::streamsize(next.size()));
+  }
+  // The identity must differ from the failed one even on coarse clocks.
+  struct timespec times[2] = {{0, UTIME_OMIT}, {1, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path_.c_str(), times, 0), 0);
+  bool reloaded = false;
+  ASSERT_TRUE(handle.MaybeReload(&reloaded).ok());
+  EXPECT_TRUE(reloaded);
+  EXPECT_TRUE(handle.CurrentStore()->LookupIpv4(Ip("198.51.100.7")));
+  // The first store is still whole for whoever held it.
+  EXPECT_TRUE(store->LookupIpv4(Ip("192.0.2.1")));
+}
+
+TEST_F(IntelFileTest, FifosAndOversizedFilesAreRefusedWithoutBlocking) {
+  ASSERT_EQ(::mkfifo(path_.c_str(), 0600), 0);
+  Result<std::shared_ptr<const IntelFile>> fifo = IntelFile::Open(path_);
+  ASSERT_FALSE(fifo.ok());
+  EXPECT_NE(fifo.status().message().find("not a regular file (a FIFO)"),
+            std::string::npos)
+      << fifo.status().message();
+  ::unlink(path_.c_str());
+  ASSERT_TRUE(WriteFileAtomically(path_, Image("feodo", "192.0.2.1")).ok());
+  Result<std::shared_ptr<const IntelFile>> big = IntelFile::Open(path_, 100);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().code(), Status::Code::kResourceExhausted);
+  EXPECT_NE(big.status().message().find("intel.max_size"), std::string::npos);
 }
 
 TEST_F(IntelFileTest, LoadFailureLeavesTheHandleEmpty) {

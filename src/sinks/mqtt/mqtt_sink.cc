@@ -23,6 +23,7 @@
 #include "engine/linux/lib_crypto.h"
 #include "engine/linux/lib_mosquitto.h"
 #include "engine/linux/lib_zstd.h"
+#include "platform/linux/files.h"
 #include "sinks/mqtt/azure.h"
 #include "sinks/mqtt/message.h"
 #include "sinks/spool.h"
@@ -71,7 +72,7 @@ SpoolClass ClassOf(const Event& event) {
 // and spaces are dropped. Messages never contain the content.
 Result<std::string> ReadSecretFile(const std::string& path,
                                    std::string_view what) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     return ErrnoStatus(std::string(what) + " " + path + ": cannot open", errno);
   }
@@ -287,6 +288,19 @@ struct MqttSink::Impl {
     Mosq().mosquitto_log_callback_set(mosq, &Impl::OnLog);
     lib_error.clear();
     if (tls) {
+      // libmosquitto opens these by name, blocking: a FIFO or a device in
+      // their place would stall the agent, so each is checked first.
+      for (const auto& [path, what] :
+           {std::pair{&config.ca_file, "ca_file"},
+            std::pair{&config.cert_file, "cert_file"},
+            std::pair{&config.key_file, "key_file"}}) {
+        if (path->empty()) continue;
+        Status usable = CheckInputFile(*path, what);
+        if (!usable.ok()) {
+          ConnectFailed(usable.message());
+          return;
+        }
+      }
       const char* ca_file =
           config.ca_file.empty() ? nullptr : config.ca_file.c_str();
       const char* ca_path =

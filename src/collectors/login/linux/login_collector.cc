@@ -17,6 +17,8 @@ namespace picket {
 
 namespace {
 
+constexpr char kPositionsName[] = "login-positions";
+
 constexpr size_t kMaxMessage = 512;
 constexpr int64_t kSaveEveryMs = 1000;
 constexpr int64_t kPasswdCheckMs = 5000;
@@ -47,17 +49,10 @@ bool FileExists(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+// "" when unreadable, not a regular file, or larger than `cap`.
 std::string ReadSmallFile(const std::string& path, size_t cap) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  std::string text;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0 && text.size() < cap) {
-    text.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return text;
+  Result<std::string> text = ReadInputFile(path, cap, "");
+  return text.ok() ? std::move(text.value()) : std::string();
 }
 
 bool IsNoLoginShell(std::string_view shell) {
@@ -97,8 +92,23 @@ Status LoginCollector::Start(EventLoop& loop, EventSubmitter& out) {
   out_ = &out;
   login::Positions saved;
   int bad = 0;
-  std::string positions_path = state_dir_ + "/login-positions";
-  saved = login::ParsePositions(ReadSmallFile(positions_path, 1 << 20), &bad);
+  std::string positions_path = state_dir_ + "/" + kPositionsName;
+  Result<StateDir> dir = StateDir::Open(state_dir_);
+  if (!dir.ok()) {
+    // Without a trusted state directory the positions are neither read nor
+    // saved: every start begins at start_at.
+    EmitStatus("error",
+               dir.status().message() + " (reading positions are not kept)");
+  } else {
+    state_ = std::move(dir.value());
+    Result<std::string> text = state_.ReadFile(kPositionsName, 1 << 20);
+    if (text.ok()) {
+      saved = login::ParsePositions(*text, &bad);
+    } else if (text.status().code() != Status::Code::kNotFound) {
+      EmitStatus("error", text.status().message() +
+                              " (starting without saved positions)");
+    }
+  }
   if (bad > 0) {
     EmitStatus("error", positions_path + ": " + std::to_string(bad) +
                             " malformed lines ignored");
@@ -539,26 +549,15 @@ bool LoginCollector::SavePositions() {
   for (const auto& s : streams_) p.files.push_back(s->tailer->Position());
   if (journal_) p.journal_cursor = journal_->cursor();
   std::string text = login::FormatPositions(p);
-  std::string path = state_dir_ + "/login-positions";
-  std::string tmp = path + ".tmp";
-  mkdir(state_dir_.c_str(), 0700);  // the agent's own; may exist
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool ok = fd >= 0;
-  if (ok) {
-    fchmod(fd, 0600);
-    ok = write(fd, text.data(), text.size()) ==
-             static_cast<ssize_t>(text.size()) &&
-         fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-  }
-  if (ok) ok = rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) {
-    int err = errno;
+  Status st =
+      state_.valid()
+          ? state_.WriteFileAtomically(kPositionsName, text)
+          : Status::Unavailable("no trusted state directory " + state_dir_);
+  if (!st.ok()) {
     if (position_errors_++ == 0) {
-      EmitStatus("error", "cannot save " + path + ": " + strerror(err) +
+      EmitStatus("error", "cannot save reading positions: " + st.message() +
                               " (lines may be read again after a restart)");
     }
-    unlink(tmp.c_str());
     dirty_ = true;
     return false;
   }

@@ -38,6 +38,7 @@
 #include "collectors/login/utmp_record.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "platform/linux/files.h"
 
 namespace picket {
 
@@ -100,6 +101,7 @@ class LoginCollector final : public Collector {
   LoginCollectorConfig config_;
   std::string root_;
   std::string state_dir_;
+  StateDir state_;  // opened at Start; invalid when refused
   const Clock* clock_;
   EventLoop* loop_ = nullptr;
   EventSubmitter* out_ = nullptr;
