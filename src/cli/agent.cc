@@ -75,6 +75,7 @@ Agent::Agent(AgentOptions options, Config config)
 
 Agent::~Agent() {
   StopParts();
+  intel_worker_.reset();  // its continuations use the pipeline
   // The sinks use the loop (timers, the MQTT socket): they go first.
   pipeline_.reset();
 #if PICKET_SINK_MQTT
@@ -216,38 +217,69 @@ void Agent::StartIntel() {
   intel_ = std::make_unique<IntelHandle>(config_.intel.path,
                                          config_.intel.max_bytes);
   intel_provider_ = HandleIntelProvider(intel_.get());
-  Status st = intel_->Load();
-  if (st.ok()) {
-    const IntelStore& store = intel_->Current()->store();
-    uint64_t total = 0;
-    for (int k = 0; k < kIndicatorKindCount; ++k) {
-      total += store.count(static_cast<IndicatorKind>(k));
-    }
-    SubmitStatus("intel", "loaded " + config_.intel.path + ": " +
-                              std::to_string(total) + " indicators from " +
-                              std::to_string(store.feed_count()) + " feeds");
+  intel_missing_reported_ = false;
+  // Reading the file happens on a worker: the path may name slow storage,
+  // and nothing the configuration names may stall the loop.
+  auto worker = Worker::Create(*loop_, 1, WorkerPriority::kNormal);
+  if (worker.ok()) {
+    intel_worker_ = std::move(worker.value());
   } else {
-    LogWarning("intel: " + st.message());
-    SubmitStatus("intel", "no intel loaded (" + st.message() +
-                              "); indicators are not matched until " +
-                              config_.intel.path + " appears");
+    LogWarning("intel: no worker thread (" + worker.status().message() +
+               "); the file is read on the main thread");
   }
+  CheckIntel();
   intel_timer_ = loop_->AddTimer(config_.intel.reload_check_interval_ms,
                                  config_.intel.reload_check_interval_ms,
                                  [this] { CheckIntel(); });
 }
 
 void Agent::CheckIntel() {
-  if (!intel_) return;
-  if (!intel_->Current()) {
-    // Nothing in service yet: try the first load again.
-    if (intel_->Load().ok()) {
-      SubmitStatus("intel", "loaded " + config_.intel.path);
+  if (!intel_ || intel_busy_) return;
+  struct Outcome {
+    bool first = false;  // nothing in service yet: a first load
+    bool reloaded = false;
+    Status status;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  outcome->first = intel_->Current() == nullptr;
+  IntelHandle* handle = intel_.get();
+  auto job = [handle, outcome] {
+    outcome->status = outcome->first ? handle->Load()
+                                     : handle->MaybeReload(&outcome->reloaded);
+  };
+  auto done = [this, outcome] {
+    intel_busy_ = false;
+    ReportIntel(outcome->first, outcome->reloaded, outcome->status);
+  };
+  if (!intel_worker_) {
+    job();
+    done();
+    return;
+  }
+  if (intel_worker_->Post(job, done)) intel_busy_ = true;
+}
+
+void Agent::ReportIntel(bool first, bool reloaded, const Status& st) {
+  if (first) {
+    if (st.ok()) {
+      const IntelStore& store = intel_->Current()->store();
+      uint64_t total = 0;
+      for (int k = 0; k < kIndicatorKindCount; ++k) {
+        total += store.count(static_cast<IndicatorKind>(k));
+      }
+      SubmitStatus("intel", "loaded " + config_.intel.path + ": " +
+                                std::to_string(total) + " indicators from " +
+                                std::to_string(store.feed_count()) + " feeds");
+    } else if (!intel_missing_reported_) {
+      // Said once; the first load is tried again at every check.
+      intel_missing_reported_ = true;
+      LogWarning("intel: " + st.message());
+      SubmitStatus("intel", "no intel loaded (" + st.message() +
+                                "); indicators are not matched until " +
+                                config_.intel.path + " appears");
     }
     return;
   }
-  bool reloaded = false;
-  Status st = intel_->MaybeReload(&reloaded);
   if (!st.ok()) {
     LogWarning("intel: " + st.message() + "; keeping the previous file");
     SubmitStatus("intel", "replacement refused (" + st.message() +
@@ -308,6 +340,9 @@ void Agent::ApplyConfig(Config config) {
   collectors_.clear();
   pipeline_->ClearDetectorsAndSinks();
   intel_provider_ = HandleIntelProvider(nullptr);
+  // The worker first: it may be reading through the handle.
+  intel_worker_.reset();
+  intel_busy_ = false;
   intel_.reset();
   config_ = std::move(config);
   LogLevel level;

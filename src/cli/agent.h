@@ -25,6 +25,7 @@
 #include "core/config.h"
 #include "engine/event_loop.h"
 #include "engine/pipeline.h"
+#include "engine/worker.h"
 #include "intel/linux/intel_file.h"
 #include "intel/linux/intel_provider.h"
 #include "picket/build_config.h"
@@ -68,9 +69,13 @@ class Agent {
   void SubmitAgentEvent(EventType type, Priority priority, Payload payload);
   void SubmitStatus(const std::string& state, const std::string& detail);
   void ApplyOverrides(Config* config) const;
-  // Loads the intel file (reporting the outcome) and arms its reload check.
+  // Loads the intel file on the worker (reporting the outcome) and arms its
+  // reload check.
   void StartIntel();
+  // Posts a first load or a reload check to the worker, unless one runs.
   void CheckIntel();
+  // On the loop thread: the outcome of a load (`first`) or reload check.
+  void ReportIntel(bool first, bool reloaded, const Status& status);
 
   AgentOptions options_;
   Config config_;
@@ -81,6 +86,9 @@ class Agent {
   EventLoop::TimerId stats_timer_ = 0;
   std::unique_ptr<IntelHandle> intel_;
   HandleIntelProvider intel_provider_{nullptr};
+  std::unique_ptr<Worker> intel_worker_;  // reads the intel file
+  bool intel_busy_ = false;               // a job is posted
+  bool intel_missing_reported_ = false;
   EventLoop::TimerId intel_timer_ = 0;
   EventLoop::TimerId heartbeat_timer_ = 0;
   int64_t started_ms_ = 0;

@@ -19,13 +19,20 @@
 
 namespace picket {
 
+// kIdle (SCHED_IDLE) runs only when a CPU has nothing else to do: for work
+// that may wait (hashing, posture scans). kNormal is for work that must not
+// starve on a busy device but must not block the loop either (reading the
+// intel file).
+enum class WorkerPriority { kIdle, kNormal };
+
 class Worker {
  public:
   using Job = std::function<void()>;
   using Done = std::function<void()>;
 
-  static Result<std::unique_ptr<Worker>> Create(EventLoop& loop,
-                                                size_t capacity);
+  static Result<std::unique_ptr<Worker>> Create(
+      EventLoop& loop, size_t capacity,
+      WorkerPriority priority = WorkerPriority::kIdle);
   virtual ~Worker() = default;
 
   // Returns false, without running anything, when `capacity` jobs wait.

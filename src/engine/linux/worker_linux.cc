@@ -19,8 +19,9 @@ namespace {
 
 class ThreadWorker final : public Worker {
  public:
-  ThreadWorker(EventLoop& loop, size_t capacity, int efd)
-      : loop_(loop), capacity_(capacity), efd_(efd) {}
+  ThreadWorker(EventLoop& loop, size_t capacity, int efd,
+               WorkerPriority priority)
+      : loop_(loop), capacity_(capacity), efd_(efd), priority_(priority) {}
 
   ~ThreadWorker() override {
     {
@@ -64,8 +65,10 @@ class ThreadWorker final : public Worker {
   void ThreadMain() {
     // Background work must never delay the event loop: SCHED_IDLE runs this
     // thread only when a CPU has nothing else to do.
-    sched_param param{};
-    sched_setscheduler(0, SCHED_IDLE, &param);
+    if (priority_ == WorkerPriority::kIdle) {
+      sched_param param{};
+      sched_setscheduler(0, SCHED_IDLE, &param);
+    }
     for (;;) {
       Item item;
       {
@@ -102,6 +105,7 @@ class ThreadWorker final : public Worker {
   EventLoop& loop_;
   size_t capacity_;
   int efd_;
+  WorkerPriority priority_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> jobs_;
@@ -112,11 +116,11 @@ class ThreadWorker final : public Worker {
 
 }  // namespace
 
-Result<std::unique_ptr<Worker>> Worker::Create(EventLoop& loop,
-                                               size_t capacity) {
+Result<std::unique_ptr<Worker>> Worker::Create(EventLoop& loop, size_t capacity,
+                                               WorkerPriority priority) {
   int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (efd < 0) return ErrnoStatus("eventfd", errno);
-  auto worker = std::make_unique<ThreadWorker>(loop, capacity, efd);
+  auto worker = std::make_unique<ThreadWorker>(loop, capacity, efd, priority);
   PICKET_RETURN_IF_ERROR(worker->Start());
   return std::unique_ptr<Worker>(std::move(worker));
 }
