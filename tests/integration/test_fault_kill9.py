@@ -49,7 +49,7 @@ detectors:
 sinks:
   jsonl:
     path: @DIR@/events.jsonl
-    max_size: 0
+    max_size: 64MiB
 """
 
 
