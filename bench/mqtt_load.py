@@ -270,8 +270,7 @@ class JsonlStats:
         self.path = path
         self.offset = 0
         self.stats = {}
-        self.last_seq = 0
-        self.run = None
+        self.ids = set()  # mh.seq_of() of every event written
         self.count = 0
 
     def update(self):
@@ -290,9 +289,12 @@ class JsonlStats:
         for line in lines:
             if b'"type":"agent.statistics"' in line:
                 self.stats = json.loads(line)["payload"]["components"]
-        if lines:
-            e = json.loads(lines[-1])
-            self.run, self.last_seq = mh.seq_of(e)
+            # The id is the third member of every envelope.
+            start = line.find(b'"id":"')
+            if start >= 0:
+                end_id = line.find(b'"', start + 6)
+                self.ids.add(mh.seq_of(
+                    {"id": line[start + 6:end_id].decode()}))
         return self
 
     def mqtt(self):
@@ -607,7 +609,7 @@ def spool_run(args, max_size, compression):
         }
         # Drain.
         js.update()
-        run, stop_seq, in_jsonl = js.run, js.last_seq, js.count
+        written, in_jsonl = set(js.ids), js.count
         broker.start()
         rx = CountingReceiver(broker.port, username="backend",
                               password="backend-pw")
@@ -637,7 +639,7 @@ def spool_run(args, max_size, compression):
         t_conn = an.msgs[0][0]
         old_ids, t_last_old, old_payload, old_msgs = set(), t_conn, 0, 0
         for t, kind, pl, wire, evs in an.msgs:
-            olds = [(r, s) for r, s, _ in evs if r == run and s <= stop_seq]
+            olds = [(r, s) for r, s, _ in evs if (r, s) in written]
             if olds:
                 old_ids.update(olds)
                 t_last_old = max(t_last_old, t)

@@ -188,6 +188,12 @@ struct Alert {
   std::string remediation;
   std::string detector;   // name of the detector that raised it
   std::string dedup_key;  // same type_id + key within the window = repeat
+  // What tells this alert from others of its type raised from the same
+  // evidence, when the dedup key holds more (a time a re-read need not
+  // reproduce): the pipeline makes the id of an alert raised from an event
+  // read at a source position from the evidence's id, type_id and this
+  // (docs/events.md). Empty: the dedup key. Not part of the wire form.
+  std::string occurrence;
   // Structured facts for machines (indicator, feed, category, source,
   // attempts, window_s, ...), in a stable order.
   std::vector<std::pair<std::string, std::string>> details;

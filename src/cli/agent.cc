@@ -112,7 +112,10 @@ Status Agent::Run() {
   popts.queue_capacity = config_.engine.queue_capacity;
   popts.dedup_window_ms = config_.engine.alert_dedup_window_ms;
   pipeline_ = std::make_unique<Pipeline>(popts, &clock_);
-  loop_->AddAfterHook([this] { pipeline_->Drain(); });
+  loop_->AddAfterHook([this] {
+    pipeline_->Drain();
+    for (auto& collector : collectors_) collector->OnDrained();
+  });
 
   PICKET_RETURN_IF_ERROR(
       loop_->HandleSignals({SIGTERM, SIGINT, SIGHUP}, [this](int signo) {
@@ -297,6 +300,9 @@ void Agent::StopParts() {
   heartbeat_timer_ = 0;
   if (intel_timer_ != 0) loop_->CancelTimer(intel_timer_);
   intel_timer_ = 0;
+  // What the collectors read so far reaches the sinks before they save
+  // their positions in Stop().
+  if (pipeline_) pipeline_->Drain();
   for (auto& collector : collectors_) collector->Stop();
   if (pipeline_) pipeline_->Drain();
 }

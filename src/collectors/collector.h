@@ -29,6 +29,12 @@ class Collector {
 
   virtual void Stop() = 0;
 
+  // Called after the pipeline has written every event submitted so far to
+  // the sinks (at the end of each loop round): a collector that saves
+  // reading positions may save up to here without losing anything to a
+  // crash. Does nothing by default.
+  virtual void OnDrained() {}
+
   // Counters for the statistics event: at least "events" and "dropped".
   virtual ComponentStats Stats() const = 0;
 };

@@ -374,6 +374,11 @@ void BruteForceDetector::Report(Kind kind, const std::string& key,
                           std::move(description), std::move(remediation),
                           std::move(dedup));
   alert.details = std::move(details);
+  // The dedup key holds the attack's start time, which a re-read after a
+  // restart judges afresh; the phase is what tells this alert from others
+  // raised from the same failure.
+  alert.occurrence =
+      p == "ongoing" ? "ongoing#" + std::to_string(a.reminders) : p;
   ++alerts_;
   out.Emit(std::move(alert));
 }
@@ -414,6 +419,7 @@ void BruteForceDetector::OnSuccess(const Event& event, const LoginEvent& login,
                    {"window_s", Seconds(now - s.streak_start_ms)},
                    {"service", service},
                    {"method", login.method}};
+  alert.occurrence = "success";  // one per successful login at most
   s.recent_failures = 0;
   ++alerts_;
   out.Emit(std::move(alert));

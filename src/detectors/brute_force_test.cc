@@ -129,6 +129,12 @@ TEST(BruteForceDetectorTest, OngoingAttackRemindedThenSummarisedAtItsEnd) {
   ASSERT_EQ(bf.size(), 4u);
   EXPECT_EQ(Detail(bf[3], "phase"), "start");
   EXPECT_NE(bf[3].dedup_key, bf[0].dedup_key);
+  // What tells the alerts of one failure apart for their ids: the phase,
+  // not the start time (a restart re-reading the log judges it afresh).
+  EXPECT_EQ(bf[0].occurrence, "start");
+  EXPECT_EQ(bf[1].occurrence, "ongoing#1");
+  EXPECT_EQ(bf[2].occurrence, "end");
+  EXPECT_EQ(bf[3].occurrence, "start");
 }
 
 TEST(BruteForceDetectorTest, UserEnumeration) {

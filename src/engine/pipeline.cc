@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/event_id.h"
+
 namespace picket {
 
 Alert MakeAlert(const Event& evidence, std::string type_id, Severity severity,
@@ -21,7 +23,8 @@ Alert MakeAlert(const Event& evidence, std::string type_id, Severity severity,
 Pipeline::Pipeline(PipelineOptions options, const Clock* clock)
     : options_(std::move(options)),
       clock_(clock),
-      queue_(options_.queue_capacity) {}
+      queue_(options_.queue_capacity),
+      run_prefix_(options_.run_id + "-") {}
 
 void Pipeline::AddDetector(std::unique_ptr<Detector> detector) {
   detectors_.push_back(std::move(detector));
@@ -52,7 +55,8 @@ void Pipeline::Drain() {
 
 void Pipeline::Process(Event& event) {
   event.device_id = options_.device_id;
-  event.id = options_.run_id + "-" + std::to_string(next_seq_++);
+  // A producer that read the event from a source position set its id.
+  if (event.id.empty()) event.id = NextRunId();
   ++processed_;
   for (auto& detector : detectors_) {
     current_detector_ = detector.get();
@@ -72,13 +76,29 @@ void Pipeline::Process(Event& event) {
     ++alerts_;
     Event out;
     out.device_id = options_.device_id;
-    out.id = options_.run_id + "-" + std::to_string(next_seq_++);
+    out.id = AlertId(alert);
     out.time_ns = clock_->RealtimeNs();
     out.type = EventType::kAlert;
     out.priority = Priority::kHigh;
     out.payload = std::move(alert);
     for (auto& sink : sinks_) sink->Write(out);
   }
+}
+
+std::string Pipeline::NextRunId() {
+  return run_prefix_ + std::to_string(next_seq_++);
+}
+
+std::string Pipeline::AlertId(const Alert& alert) {
+  // Raised from an event read at a source position: the same alert raised
+  // again from that event (after a re-read) keeps its id.
+  if (alert.evidence != nullptr && !alert.evidence->id.empty() &&
+      !alert.evidence->id.starts_with(run_prefix_)) {
+    return DerivedAlertId(
+        alert.evidence->id, alert.type_id,
+        alert.occurrence.empty() ? alert.dedup_key : alert.occurrence);
+  }
+  return NextRunId();
 }
 
 void Pipeline::Emit(Alert alert) {

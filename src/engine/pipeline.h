@@ -2,11 +2,14 @@
 //
 // Collectors Submit() events into a bounded queue (drops are counted, never
 // blocking the collector). Drain(), called by the event loop at the end of
-// every iteration, stamps each event with the device id and a unique event
-// id, runs every detector on it, writes it to every sink, then handles the
-// alerts the detectors raised: repeats of the same (type id, dedup key) within
-// the dedup window are suppressed and counted, the rest get their own
-// envelope and go to the sinks right after their evidence. Single-threaded:
+// every iteration, stamps each event with the device id and, unless its
+// producer gave it a source-position id (core/event_id.h), a unique run id
+// "<run>-<seq>"; runs every detector on it, writes it to every sink, then
+// handles the alerts the detectors raised: repeats of the same (type id, dedup
+// key) within the dedup window are suppressed and counted, the rest get their
+// own envelope and go to the sinks right after their evidence. An alert whose
+// evidence has a source-position id gets an id derived from it; others get
+// a run id. Single-threaded:
 // all methods run on the event-loop thread.
 #ifndef PICKET_ENGINE_PIPELINE_H_
 #define PICKET_ENGINE_PIPELINE_H_
@@ -35,7 +38,7 @@ class EventSubmitter {
 
 struct PipelineOptions {
   std::string device_id;
-  // Prefix of every event id of this run; random per start so ids never
+  // Prefix of every run id of this run; random per start so run ids never
   // repeat across restarts.
   std::string run_id;
   size_t queue_capacity = 4096;
@@ -72,10 +75,14 @@ class Pipeline final : public EventSubmitter, private AlertEmitter {
   void Emit(Alert alert) override;
   void Process(Event& event);
   bool IsRepeat(const Alert& alert);
+  std::string NextRunId();
+  // The id of the envelope of `alert` (see the class comment).
+  std::string AlertId(const Alert& alert);
 
   PipelineOptions options_;
   const Clock* clock_;
   BoundedQueue<Event> queue_;
+  std::string run_prefix_;  // run_id + "-"
   std::vector<std::unique_ptr<Detector>> detectors_;
   std::vector<std::shared_ptr<Sink>> sinks_;
   std::vector<Alert> pending_alerts_;

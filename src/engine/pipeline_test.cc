@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "core/event_id.h"
+
 namespace picket {
 namespace {
 
@@ -97,6 +99,91 @@ TEST_F(PipelineTest, AlertFollowsItsEvidenceWithOwnEnvelope) {
   ASSERT_NE(alert.evidence, nullptr);
   EXPECT_EQ(alert.evidence->id, written_[0].id);
   EXPECT_EQ(std::get<ProcessEvent>(alert.evidence->payload).process.pid, 7);
+}
+
+TEST_F(PipelineTest, KeepsSourcePositionIdsAndDerivesTheirAlertIds) {
+  Event read = Exec("/bad", 7);
+  read.id = "00000000000000ab-120";
+  ASSERT_TRUE(pipeline_->Submit(read));
+  ASSERT_TRUE(pipeline_->Submit(Exec("/a")));
+  pipeline_->Drain();
+  ASSERT_EQ(written_.size(), 3u);
+  EXPECT_EQ(written_[0].id, "00000000000000ab-120");
+  // The alert's id comes from its evidence, type and key, not the run.
+  EXPECT_EQ(written_[1].type, EventType::kAlert);
+  EXPECT_EQ(written_[1].id,
+            DerivedAlertId("00000000000000ab-120", "test.bad", "/bad"));
+  // Events without one still get run ids, numbered without gaps.
+  EXPECT_EQ(written_[2].id, "abc-1");
+}
+
+// Alerts whose dedup key holds a time, with an occurrence that does not.
+class TimedKeyDetector final : public Detector {
+ public:
+  explicit TimedKeyDetector(const Clock* clock) : clock_(clock) {}
+  std::string name() const override { return "detector.timed"; }
+  void OnEvent(const Event& event, AlertEmitter& out) override {
+    Alert a = MakeAlert(event, "test.timed", Severity::kLow, "t", "d", "r",
+                        "k@" + std::to_string(clock_->MonotonicMs()));
+    a.occurrence = "start";
+    out.Emit(std::move(a));
+  }
+  ComponentStats Stats() const override { return {name(), {}}; }
+
+ private:
+  const Clock* clock_;
+};
+
+TEST_F(PipelineTest, AlertIdsUseTheOccurrenceWhenGiven) {
+  PipelineOptions o;
+  o.run_id = "r1";
+  Pipeline first(o, &clock_);
+  first.AddDetector(std::make_unique<TimedKeyDetector>(&clock_));
+  std::vector<Event> a;
+  first.AddSink(std::make_shared<RecordingSink>(&a));
+  Event read = Exec("/x");
+  read.id = "00000000000000cd-7";
+  ASSERT_TRUE(first.Submit(read));
+  first.Drain();
+  clock_.AdvanceMs(5000);
+  o.run_id = "r2";
+  Pipeline second(o, &clock_);
+  second.AddDetector(std::make_unique<TimedKeyDetector>(&clock_));
+  std::vector<Event> b;
+  second.AddSink(std::make_shared<RecordingSink>(&b));
+  ASSERT_TRUE(second.Submit(read));
+  second.Drain();
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_NE(std::get<Alert>(a[1].payload).dedup_key,
+            std::get<Alert>(b[1].payload).dedup_key);
+  EXPECT_EQ(a[1].id, b[1].id);
+  EXPECT_EQ(a[1].id,
+            DerivedAlertId("00000000000000cd-7", "test.timed", "start"));
+}
+
+TEST_F(PipelineTest, ReadAgainInANewRunTheSameIds) {
+  Event read = Exec("/bad", 7);
+  read.id = "00000000000000ab-120";
+  ASSERT_TRUE(pipeline_->Submit(read));
+  pipeline_->Drain();
+  ASSERT_EQ(written_.size(), 2u);
+
+  // A restart (after a crash) reads the same line again.
+  PipelineOptions o;
+  o.device_id = "dev-1";
+  o.run_id = "def";
+  Pipeline again(o, &clock_);
+  again.AddDetector(std::make_unique<BadExeDetector>());
+  std::vector<Event> out;
+  again.AddSink(std::make_shared<RecordingSink>(&out));
+  ASSERT_TRUE(again.Submit(read));
+  ASSERT_TRUE(again.Submit(Exec("/a", 8)));
+  again.Drain();
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].id, written_[0].id);
+  EXPECT_EQ(out[1].id, written_[1].id);
+  EXPECT_EQ(out[2].id, "def-1");
 }
 
 TEST_F(PipelineTest, RepeatedAlertSuppressedWithinWindowOnly) {

@@ -273,9 +273,15 @@ def decode_batch(payload):
 
 
 def seq_of(event):
-    """(run id, sequence number) of an event id "<run>-<seq>"."""
-    run, _, seq = event["id"].rpartition("-")
-    return run, int(seq)
+    """(prefix, (number, index, tag)) of an event id (docs/events.md): a run
+    id "<run>-<seq>" gives (run, (seq, 0, "")); an id read at a source
+    position "<source>-<position>[.<index>]" (source, (position, index,
+    "")); an alert derived from such an event "<evidence id>:<tag>" the
+    evidence's, with the tag."""
+    text, _, tag = event["id"].partition(":")
+    prefix, _, number = text.rpartition("-")
+    position, _, index = number.partition(".")
+    return prefix, (int(position), int(index or 0), tag)
 
 
 def agent_config(mqtt_yaml, device="cam-01", extra=""):

@@ -5,9 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <utility>
+
+#include "core/event_id.h"
 
 namespace picket::login {
 
@@ -43,6 +47,46 @@ FileTailer::FileTailer(std::string path, Options options)
 FileTailer::~FileTailer() {
   Close(&current_);
   Close(&old_);
+}
+
+uint64_t FileTailer::SourceKey(uint64_t inode, std::string_view head,
+                               bool records) {
+  if (head.size() > kHeadBytes) head = head.substr(0, kHeadBytes);
+  if (!records) {
+    size_t nl = head.find('\n');
+    if (nl != std::string_view::npos) head = head.substr(0, nl + 1);
+  }
+  return Fnv1a64(head, Fnv1a64(std::to_string(inode) + "\n"));
+}
+
+uint64_t FileTailer::KeyOf(Source* s) const {
+  if (!s->key_known) {
+    char head[kHeadBytes];
+    ssize_t n = s->fd < 0 ? 0 : pread(s->fd, head, sizeof head, 0);
+    s->key = SourceKey(
+        s->inode, std::string_view(head, n > 0 ? static_cast<size_t>(n) : 0),
+        options_.record_size > 0);
+    s->key_known = true;
+  }
+  return s->key;
+}
+
+void FileTailer::StartWithContext(Source* s) const {
+  uint64_t resume = s->offset;
+  uint64_t start = 0;
+  if (options_.record_size > 0) {
+    uint64_t rs = options_.record_size;
+    uint64_t back = std::min(resume / rs, kContextBytes / rs);
+    start = resume - back * rs;
+  } else if (resume > kContextBytes) {
+    // One byte more, so that a line starting exactly there is whole: the
+    // skip then drops just the newline before it.
+    start = resume - kContextBytes - 1;
+    s->skip_to_newline = true;
+  }
+  s->context_end = resume;
+  s->offset = start;
+  lseek(s->fd, static_cast<off_t>(start), SEEK_SET);
 }
 
 void FileTailer::Restore(const FilePosition& saved) {
@@ -105,11 +149,13 @@ bool FileTailer::Open(int64_t now_ms, bool from_start) {
   current_.last_growth_ms = now_ms;
   uint64_t size = static_cast<uint64_t>(st.st_size);
   uint64_t start = 0;
+  bool resumed = false;
   if (!from_start && restored_) {
     restored_ = false;
     if (saved_.dev == current_.dev && saved_.inode == current_.inode &&
         saved_.offset <= size && MatchesHead(fd, saved_)) {
       start = saved_.offset;
+      resumed = start > 0;
     } else {
       // Rotated while we were not running: finish the old file first.
       std::string dir = DirOf(path_);
@@ -135,7 +181,7 @@ bool FileTailer::Open(int64_t now_ms, bool from_start) {
             old_.inode = sst.st_ino;
             old_.offset = saved_.offset;
             old_.last_growth_ms = now_ms;
-            lseek(sfd, static_cast<off_t>(saved_.offset), SEEK_SET);
+            StartWithContext(&old_);
             ++stats_.rotations;
             break;
           }
@@ -149,9 +195,23 @@ bool FileTailer::Open(int64_t now_ms, bool from_start) {
   }
   if (options_.record_size > 0) start -= start % options_.record_size;
   current_.offset = start;
-  lseek(fd, static_cast<off_t>(start), SEEK_SET);
+  if (resumed) {
+    StartWithContext(&current_);
+  } else {
+    lseek(fd, static_cast<off_t>(start), SEEK_SET);
+  }
   SetState(State::kReading, "");
   return true;
+}
+
+void FileTailer::Emit(Source* s, std::string_view data, const LineFn& fn) {
+  Line line;
+  line.data = data;
+  line.offset = s->offset;
+  line.source_key = KeyOf(s);
+  line.context = s->offset < s->context_end;
+  fn(line);
+  if (!line.context) ++stats_.lines;
 }
 
 void FileTailer::Deliver(Source* s, std::string_view data, const LineFn& fn) {
@@ -164,19 +224,27 @@ void FileTailer::Deliver(Source* s, std::string_view data, const LineFn& fn) {
       s->partial.append(data.substr(0, take));
       data.remove_prefix(take);
       if (s->partial.size() < rs) return;
-      fn(s->partial);
-      ++stats_.lines;
+      Emit(s, s->partial, fn);
       s->offset += rs;
       s->partial.clear();
     }
     while (data.size() >= rs) {
-      fn(data.substr(0, rs));
-      ++stats_.lines;
+      Emit(s, data.substr(0, rs), fn);
       s->offset += rs;
       data.remove_prefix(rs);
     }
     s->partial.assign(data);
     return;
+  }
+  if (s->skip_to_newline) {
+    size_t nl = data.find('\n');
+    if (nl == std::string_view::npos) {
+      s->offset += data.size();
+      return;
+    }
+    s->offset += nl + 1;
+    data.remove_prefix(nl + 1);
+    s->skip_to_newline = false;
   }
   while (!data.empty()) {
     size_t nl = data.find('\n');
@@ -208,11 +276,10 @@ void FileTailer::Deliver(Source* s, std::string_view data, const LineFn& fn) {
     }
     size_t consumed = line.size() + 1;
     if (line.size() > options_.max_line) {
-      ++stats_.overlong;
+      if (s->offset >= s->context_end) ++stats_.overlong;
     } else {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      fn(line);
-      ++stats_.lines;
+      Emit(s, line, fn);
     }
     s->offset += consumed;
     s->partial.clear();
@@ -223,8 +290,7 @@ void FileTailer::FlushPartial(Source* s, const LineFn& fn) {
   if (options_.record_size == 0 && !s->partial.empty() && !s->skipping) {
     std::string_view line = s->partial;
     if (line.back() == '\r') line.remove_suffix(1);
-    fn(line);
-    ++stats_.lines;
+    Emit(s, line, fn);
     s->offset += s->partial.size();
   }
   s->partial.clear();
@@ -287,6 +353,9 @@ bool FileTailer::Poll(int64_t now_ms, const LineFn& fn) {
     current_.partial.clear();
     current_.skipping = false;
     current_.head.clear();
+    current_.key_known = false;  // new content: a new file for the ids
+    current_.context_end = 0;
+    current_.skip_to_newline = false;
     lseek(current_.fd, 0, SEEK_SET);
   }
   Drain(&current_, &budget, now_ms, fn);
@@ -325,7 +394,8 @@ FilePosition FileTailer::Position() {
   }
   p.dev = current_.dev;
   p.inode = current_.inode;
-  p.offset = current_.offset;
+  // Still inside the context re-read: what follows it was delivered before.
+  p.offset = std::max(current_.offset, current_.context_end);
   char head[kHeadBytes];
   ssize_t n = pread(current_.fd, head, sizeof head, 0);
   if (n > 0) {

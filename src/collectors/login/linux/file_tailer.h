@@ -15,7 +15,12 @@
 //  - a partial last line: kept until its newline arrives (and re-read after
 //    a restart, since the saved offset is the end of the last whole line);
 //  - an over-long line (more than max_line bytes): skipped and counted.
-// Position() is what to save; Restore() resumes from it after a restart.
+// Position() is what to save; Restore() resumes from it after a restart,
+// handing over the last kContextBytes before the saved position again,
+// marked as context: the caller rebuilds what it correlates across lines
+// (one sshd attempt is several lines) without reporting them twice. Every
+// line comes with its offset and a key for its file (SourceKey()), so that
+// an event made from it has the same id however often it is read.
 // The owner calls Poll() when inotify reports a change in the file's
 // directory and from a periodic timer. Not thread-safe; Linux only.
 #ifndef PICKET_COLLECTORS_LOGIN_LINUX_FILE_TAILER_H_
@@ -39,6 +44,9 @@ class FileTailer {
   // holds, which is drained between two polls, so a long backlog (a burst,
   // a restart far behind) is read at full speed without overflowing it.
   static constexpr size_t kMaxBytesPerPoll = 128 << 10;
+  // Read again before a restored position, as context (a few dozen lines:
+  // the lines of one login attempt are seconds apart).
+  static constexpr uint64_t kContextBytes = 4096;
 
   struct Options {
     size_t max_line = 8192;    // longer lines are skipped
@@ -57,7 +65,26 @@ class FileTailer {
     uint64_t read_errors = 0;
   };
 
-  using LineFn = std::function<void(std::string_view)>;
+  // One line (without its newline) or record, as Poll() hands it over.
+  struct Line {
+    std::string_view data;
+    uint64_t offset = 0;      // where it starts in its file
+    uint64_t source_key = 0;  // the file's identity, see SourceKey()
+    // Handed over before the restart already: for context only.
+    bool context = false;
+  };
+  using LineFn = std::function<void(const Line&)>;
+
+  // The identity of a file for event ids: 64-bit FNV-1a (core/event_id.h)
+  // of its inode number in decimal, a newline, and its first line with its
+  // newline (or its first kHeadBytes bytes when the line is longer; for
+  // record files always the first kHeadBytes). These bytes never change
+  // once the first line is complete, so a file keeps its key across
+  // restarts and rotation by rename; a new file (another inode, or the same
+  // inode with another first line) gets another key. The device number is
+  // left out: it may change at reboot.
+  static uint64_t SourceKey(uint64_t inode, std::string_view head,
+                            bool records);
 
   FileTailer(std::string path, Options options);
   ~FileTailer();
@@ -98,7 +125,19 @@ class FileTailer {
     // The file's first bytes as read: if they change, the file was cut and
     // rewritten (copytruncate) even when it is already longer than offset.
     std::string head;
+    uint64_t key = 0;  // SourceKey(), once a line was delivered
+    bool key_known = false;
+    // Lines starting before this offset were delivered before a restart.
+    uint64_t context_end = 0;
+    // Resuming inside a line (kContextBytes back): drop up to its newline.
+    bool skip_to_newline = false;
   };
+
+  // Positions `s` (open, offset set to a saved position) to re-read up to
+  // kContextBytes before it as context.
+  void StartWithContext(Source* s) const;
+  // SourceKey() of `s`, computed on first use.
+  uint64_t KeyOf(Source* s) const;
 
   // True when `s`'s file no longer starts with the bytes it started with.
   bool HeadChanged(const Source& s) const;
@@ -109,6 +148,8 @@ class FileTailer {
   // Reads `s` to its end (or the byte budget); true when it grew.
   bool Drain(Source* s, size_t* budget, int64_t now_ms, const LineFn& fn);
   void Deliver(Source* s, std::string_view data, const LineFn& fn);
+  // Hands one line or record of `s`, starting at s->offset, to `fn`.
+  void Emit(Source* s, std::string_view data, const LineFn& fn);
   void FlushPartial(Source* s, const LineFn& fn);
   void Close(Source* s);
   void SetState(State state, std::string error);

@@ -132,13 +132,14 @@ class SdJournalReader final : public JournalReader {
       if (Sd().sd_journal_get_realtime_usec(j_, &usec) >= 0) {
         e.realtime_ns = static_cast<int64_t>(usec) * 1000;
       }
-      e.message = Field(j_, "MESSAGE");  // last: used by fn() as it is
-      fn(e);
       char* c = nullptr;
       if (Sd().sd_journal_get_cursor(j_, &c) >= 0 && c != nullptr) {
         cursor_ = c;
         free(c);
       }
+      e.cursor = cursor_;
+      e.message = Field(j_, "MESSAGE");  // last: used by fn() as it is
+      fn(e);
     }
     return Status::Ok();
   }

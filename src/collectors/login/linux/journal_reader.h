@@ -24,6 +24,7 @@ struct JournalEntry {
   int32_t pid = 0;              // _PID (SYSLOG_PID when absent)
   std::string_view message;     // MESSAGE
   int64_t realtime_ns = 0;      // when journald received it
+  std::string_view cursor;      // the entry's cursor (sd_journal_get_cursor)
 };
 
 class JournalReader {

@@ -12,6 +12,7 @@
 
 #include "collectors/login/auth_message.h"
 #include "collectors/login/positions.h"
+#include "core/event_id.h"
 
 namespace picket {
 
@@ -64,7 +65,49 @@ bool IsNoLoginShell(std::string_view shell) {
          base == "halt" || base == "shutdown";
 }
 
+// The value of `field` ("s", "i") in a journal cursor
+// "s=<seqnum id>;i=<seqnum, hex>;b=...;m=...;t=...;x=...", or empty.
+std::string_view CursorField(std::string_view cursor, std::string_view field) {
+  while (!cursor.empty()) {
+    size_t semi = cursor.find(';');
+    std::string_view part = cursor.substr(0, semi);
+    if (part.size() > field.size() && part.starts_with(field) &&
+        part[field.size()] == '=') {
+      return part.substr(field.size() + 1);
+    }
+    if (semi == std::string_view::npos) break;
+    cursor.remove_prefix(semi + 1);
+  }
+  return {};
+}
+
 }  // namespace
+
+LoginCollector::At LoginCollector::JournalAt(std::string_view cursor) {
+  // An entry is identified by its sequence number within the journal's
+  // sequence-number space (the "s" id, new when the journal is recreated);
+  // the rest of the cursor (boot id, times) does not change for an entry
+  // either, but is longer and adds nothing.
+  At at;
+  std::string_view space = CursorField(cursor, "s");
+  std::string_view seqnum = CursorField(cursor, "i");
+  uint64_t n = 0;
+  bool ok = !space.empty() && !seqnum.empty() && seqnum.size() <= 16;
+  for (char c : seqnum) {
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                   : -1;
+    if (d < 0) ok = false;
+    n = n * 16 + static_cast<uint64_t>(d < 0 ? 0 : d);
+  }
+  if (ok) {
+    at.key = Fnv1a64(space, Fnv1a64("journal\n"));
+    at.position = n;
+  } else {
+    at.key = Fnv1a64(cursor, Fnv1a64("journal cursor\n"));
+  }
+  return at;
+}
 
 const std::vector<std::string>& LoginCollector::JournalIdentifiers() {
   static const std::vector<std::string> ids = {
@@ -182,8 +225,11 @@ Status LoginCollector::Start(EventLoop& loop, EventSubmitter& out) {
                                     if (inotify_fd_ >= 0) WatchDirs();
                                     PollAll();
                                   }));
-  timers_.push_back(
-      loop.AddTimer(kSaveEveryMs, kSaveEveryMs, [this] { SavePositions(); }));
+  timers_.push_back(loop.AddTimer(kSaveEveryMs, kSaveEveryMs, [this] {
+    if (drained_unsaved_ && WritePositions(drained_)) {
+      drained_unsaved_ = false;
+    }
+  }));
   PollAll();
   if (journal_) OnJournal();
   return Status::Ok();
@@ -313,11 +359,11 @@ void LoginCollector::PollAll() {
 void LoginCollector::PollStream(Stream& s) {
   int64_t now = loop_ != nullptr ? loop_->NowMs() : clock_->MonotonicMs();
   uint64_t before = s.tailer->stats().lines;
-  bool changed = s.tailer->Poll(now, [&](std::string_view data) {
+  bool changed = s.tailer->Poll(now, [&](const login::FileTailer::Line& l) {
     if (s.kind == StreamKind::kSyslog) {
-      OnLine(s, data);
+      OnLine(s, l);
     } else {
-      OnRecord(s, data);
+      OnRecord(s, l);
     }
   });
   if (s.tailer->stats().lines != before) dirty_ = true;
@@ -349,20 +395,24 @@ void LoginCollector::PollStream(Stream& s) {
   }
 }
 
-void LoginCollector::OnLine(Stream& s, std::string_view line) {
-  ++lines_;
+void LoginCollector::OnLine(Stream& s, const login::FileTailer::Line& l) {
+  std::string_view line = l.data;
+  At at{l.source_key, l.offset, l.context};
+  // Context lines were counted when they were first read.
+  if (!at.context) ++lines_;
   if (HasBinary(line)) {
-    ++binary_;
+    if (!at.context) ++binary_;
     return;
   }
   login::SyslogLine header;
   if (login::ParseSyslogLine(line, &header)) {
     HandleMessage(s.correlator, header.program, header.pid, header.message,
-                  line, LogTimeNs(header.time), s.origin);
+                  line, LogTimeNs(header.time), s.origin, at);
     return;
   }
   // No header: a file of bare messages (`sshd -E FILE`), or garbage.
-  if (!HandleMessage(s.correlator, "", 0, line, line, 0, s.origin)) {
+  if (!HandleMessage(s.correlator, "", 0, line, line, 0, s.origin, at) &&
+      !at.context) {
     ++unparsed_;
   }
 }
@@ -371,11 +421,13 @@ bool LoginCollector::HandleMessage(login::AuthCorrelator& correlator,
                                    std::string_view program, int32_t pid,
                                    std::string_view message,
                                    std::string_view line, int64_t log_time_ns,
-                                   const std::string& origin) {
+                                   const std::string& origin, const At& at) {
   login::AuthRecord record;
   if (!login::ParseAuthMessage(program, message, &record)) return false;
   facts_.clear();
   correlator.Add(record, pid, &facts_);
+  if (at.context) return true;  // reported before the restart
+  uint32_t index = 0;
   for (login::LoginFact& fact : facts_) {
     LoginEvent& e = fact.login;
     e.origin = origin;
@@ -385,15 +437,27 @@ bool LoginCollector::HandleMessage(login::AuthCorrelator& correlator,
         e.reason.empty() && UserHasNoShell(e.user)) {
       e.reason = login::kReasonNoShell;
     }
-    SubmitLogin(fact.type, std::move(e));
+    SubmitLogin(fact.type, std::move(e),
+                SourcePositionId(at.key, at.position, index++));
   }
   return true;
 }
 
-void LoginCollector::OnRecord(Stream& s, std::string_view bytes) {
+void LoginCollector::OnRecord(Stream& s, const login::FileTailer::Line& l) {
   login::UtmpRecord r;
-  if (login::ParseUtmpRecord(bytes, &r) != login::UtmpParse::kOk) {
-    ++utmp_corrupt_;
+  if (login::ParseUtmpRecord(l.data, &r) != login::UtmpParse::kOk) {
+    if (!l.context) ++utmp_corrupt_;
+    return;
+  }
+  // A record yields at most one event.
+  std::string id = SourcePositionId(l.source_key, l.offset, 0);
+  if (l.context) {
+    // Reported before the restart; only the logins that logouts name.
+    if (s.kind == StreamKind::kWtmp &&
+        r.type == login::UtmpType::kUserProcess) {
+      tty_user_[r.line] = r.user;
+      if (tty_user_.size() > 4096) tty_user_.clear();
+    }
     return;
   }
   ++utmp_records_;
@@ -418,7 +482,7 @@ void LoginCollector::OnRecord(Stream& s, std::string_view bytes) {
     }
     e.reason = r.user == "UNKNOWN" ? login::kReasonInvalidUser
                                    : login::kReasonBadPassword;
-    SubmitLogin(EventType::kLoginFailure, std::move(e));
+    SubmitLogin(EventType::kLoginFailure, std::move(e), std::move(id));
     return;
   }
   if (r.type == login::UtmpType::kUserProcess) {
@@ -427,13 +491,13 @@ void LoginCollector::OnRecord(Stream& s, std::string_view bytes) {
     if (config_.resolve_shells && UserHasNoShell(e.user)) {
       e.reason = login::kReasonNoShell;
     }
-    SubmitLogin(EventType::kLoginSuccess, std::move(e));
+    SubmitLogin(EventType::kLoginSuccess, std::move(e), std::move(id));
   } else if (r.type == login::UtmpType::kDeadProcess && !r.line.empty()) {
     auto it = tty_user_.find(r.line);
     if (it == tty_user_.end()) return;  // not a login we saw
     e.user = it->second;
     tty_user_.erase(it);
-    SubmitLogin(EventType::kLogout, std::move(e));
+    SubmitLogin(EventType::kLogout, std::move(e), std::move(id));
   }
 }
 
@@ -443,7 +507,7 @@ void LoginCollector::OnJournal() {
     ++journal_entries_;
     // Journal entries are single lines already; the message is the line.
     HandleMessage(journal_correlator_, e.identifier, e.pid, e.message,
-                  e.message, e.realtime_ns, "journal");
+                  e.message, e.realtime_ns, "journal", JournalAt(e.cursor));
   });
   if (!st.ok()) EmitStatus("error", "journal: " + st.message());
   dirty_ = true;
@@ -452,8 +516,10 @@ void LoginCollector::OnJournal() {
   }
 }
 
-void LoginCollector::SubmitLogin(EventType type, LoginEvent login) {
+void LoginCollector::SubmitLogin(EventType type, LoginEvent login,
+                                 std::string id) {
   Event event;
+  event.id = std::move(id);
   event.time_ns = clock_->RealtimeNs();
   event.type = type;
   event.priority =
@@ -542,12 +608,29 @@ bool LoginCollector::UserHasNoShell(const std::string& user) {
   return it != no_shell_.end() && it->second;
 }
 
-bool LoginCollector::SavePositions() {
-  if (!dirty_) return true;
+void LoginCollector::OnDrained() {
+  if (!dirty_ || loop_ == nullptr) return;
   dirty_ = false;
+  drained_ = CurrentPositions();
+  drained_unsaved_ = true;
+}
+
+login::Positions LoginCollector::CurrentPositions() {
   login::Positions p;
   for (const auto& s : streams_) p.files.push_back(s->tailer->Position());
   if (journal_) p.journal_cursor = journal_->cursor();
+  return p;
+}
+
+bool LoginCollector::SavePositions() {
+  if (!dirty_ && !drained_unsaved_) return true;
+  if (!WritePositions(CurrentPositions())) return false;
+  dirty_ = false;
+  drained_unsaved_ = false;
+  return true;
+}
+
+bool LoginCollector::WritePositions(const login::Positions& p) {
   std::string text = login::FormatPositions(p);
   Status st =
       state_.valid()
@@ -558,7 +641,6 @@ bool LoginCollector::SavePositions() {
       EmitStatus("error", "cannot save reading positions: " + st.message() +
                               " (lines may be read again after a restart)");
     }
-    dirty_ = true;
     return false;
   }
   ++positions_saved_;

@@ -16,7 +16,10 @@
 // passwd), for LoginAlertsDetector. Reading positions (file identity and
 // offset, journal cursor) are saved in <state_dir>/login-positions once a
 // second when they changed and at Stop(): a clean restart reads no line
-// twice and skips none; after a crash at most the last second is re-read.
+// twice and skips none; after a crash at most the last second is re-read,
+// and its events carry the ids they had (derived from the file's identity
+// and the line's offset, or the journal entry's sequence number), so a
+// receiver drops them as duplicates.
 // Garbage, binary and over-long lines are counted and skipped; a file that
 // disappears or becomes unreadable is reported (agent.status) and retried
 // every recheck_interval; corrupt utmp records are counted and skipped.
@@ -57,6 +60,9 @@ class LoginCollector final : public Collector {
   std::string name() const override { return "collector.login"; }
   Status Start(EventLoop& loop, EventSubmitter& out) override;
   void Stop() override;
+  // Notes the positions reached: what the once-a-second save writes, so a
+  // saved position never runs ahead of the events written to the sinks.
+  void OnDrained() override;
   ComponentStats Stats() const override;
 
   // "journal", "syslog", "utmp" joined by '+', once started.
@@ -64,8 +70,18 @@ class LoginCollector final : public Collector {
 
   // Reads every source now (tests, and after inotify or the timer).
   void PollAll();
-  // Writes the positions file if anything moved; false on error.
+  // Writes the current positions if anything moved; false on error.
   bool SavePositions();
+
+  // JournalAt() for tests: {key, position} of the entry at `cursor`.
+  struct JournalPosition {
+    uint64_t key = 0;
+    uint64_t position = 0;
+  };
+  static JournalPosition JournalAtForTest(std::string_view cursor) {
+    At at = JournalAt(cursor);
+    return {at.key, at.position};
+  }
 
  private:
   enum class StreamKind { kSyslog, kWtmp, kBtmp };
@@ -78,18 +94,35 @@ class LoginCollector final : public Collector {
     bool was_reading = false;  // for "source_restored" status events
   };
 
+  // Where a line came from, for the ids of its events (docs/events.md):
+  // the source's key and the line's position in it. A context line (read
+  // again after a restart, reported before) feeds the correlator only.
+  struct At {
+    uint64_t key = 0;
+    uint64_t position = 0;
+    bool context = false;
+  };
+
+  // The source position of the journal entry whose cursor is `cursor`.
+  static At JournalAt(std::string_view cursor);
+
   void OpenStreams(const login::Positions& saved);
   void PollStream(Stream& s);
-  void OnLine(Stream& s, std::string_view line);
-  void OnRecord(Stream& s, std::string_view bytes);
+  void OnLine(Stream& s, const login::FileTailer::Line& line);
+  void OnRecord(Stream& s, const login::FileTailer::Line& record);
   void OnJournal();
-  // Parses one message and submits the events it stands for; false when it
-  // is not a login message.
+  // Parses one message and submits the events it stands for (none for
+  // context); false when it is not a login message.
+  login::Positions CurrentPositions();
+  // Replaces the positions file with `p`; false on error.
+  bool WritePositions(const login::Positions& p);
   bool HandleMessage(login::AuthCorrelator& correlator,
                      std::string_view program, int32_t pid,
                      std::string_view message, std::string_view line,
-                     int64_t log_time_ns, const std::string& origin);
-  void SubmitLogin(EventType type, LoginEvent login);
+                     int64_t log_time_ns, const std::string& origin,
+                     const At& at);
+  // `id`: the event's id, derived from where it was read.
+  void SubmitLogin(EventType type, LoginEvent login, std::string id);
   void EmitStatus(const std::string& state, const std::string& detail);
   void WatchDirs();
   void OnInotify();
@@ -115,7 +148,11 @@ class LoginCollector final : public Collector {
   uint64_t inotify_wakeups_ = 0;
   std::vector<EventLoop::TimerId> timers_;
   EventLoop::TimerId repoll_timer_ = 0;
+  // Positions moved since the last OnDrained(); the positions it noted are
+  // not saved yet.
   bool dirty_ = false;
+  bool drained_unsaved_ = false;
+  login::Positions drained_;
   std::vector<login::LoginFact> facts_;  // scratch
 
   // Local time zone offset cache, for timestamps without a zone.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collectors/login/utmp_record.h"
+#include "core/event_id.h"
 
 namespace picket {
 namespace {
@@ -73,6 +74,9 @@ class LoginCollectorTest : public ::testing::Test {
     std::ofstream out(root_ + path, append ? std::ios::app | std::ios::binary
                                            : std::ios::binary);
     out << text;
+  }
+  static auto JournalAt(std::string_view cursor) {
+    return LoginCollector::JournalAtForTest(cursor);
   }
   std::unique_ptr<LoginCollector> Make() {
     return std::make_unique<LoginCollector>(config_, root_, root_ + "/state",
@@ -182,6 +186,100 @@ TEST_F(LoginCollectorTest, RestartReadsNoLineTwiceAndSkipsNone) {
   ASSERT_EQ(b.size(), 2u);
   EXPECT_EQ(b[0].user, "u3");
   EXPECT_EQ(b[1].user, "u4");
+}
+
+TEST_F(LoginCollectorTest, EventIdsComeFromTheFileAndTheLineOffset) {
+  const std::string a =
+      "Mar  1 10:00:00 gw sshd[10]: Failed password for root from "
+      "192.0.2.9 port 1 ssh2\n";
+  const std::string b =
+      "Mar  1 10:00:01 gw sshd[11]: message repeated 2 times: [ Failed "
+      "password for root from 192.0.2.9 port 2 ssh2]\n";
+  Write("/var/log/auth.log", a + b);
+  Capture first;
+  auto c = Make();
+  ASSERT_TRUE(c->Start(*loop_, first).ok());
+  c->PollAll();
+  c->Stop();
+  std::vector<std::string> ids;
+  for (const Event& e : first.events) {
+    if (e.type == EventType::kLoginFailure) ids.push_back(e.id);
+  }
+  struct stat st;
+  ASSERT_EQ(stat((root_ + "/var/log/auth.log").c_str(), &st), 0);
+  uint64_t key = login::FileTailer::SourceKey(st.st_ino, a, false);
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{SourcePositionId(key, 0, 0),
+                                      SourcePositionId(key, a.size(), 0),
+                                      SourcePositionId(key, a.size(), 1)}));
+  // Read again from the start (as after losing the positions): same ids.
+  ASSERT_EQ(system(("rm -f " + root_ + "/state/login-positions").c_str()), 0);
+  Capture again;
+  c = Make();
+  ASSERT_TRUE(c->Start(*loop_, again).ok());
+  c->PollAll();
+  c->Stop();
+  std::vector<std::string> ids2;
+  for (const Event& e : again.events) {
+    if (e.type == EventType::kLoginFailure) ids2.push_back(e.id);
+  }
+  EXPECT_EQ(ids2, ids);
+  // Other events keep no id of their own: the pipeline gives them one.
+  for (const Event& e : first.events) {
+    if (e.type == EventType::kAgentStatus) {
+      EXPECT_EQ(e.id, "");
+    }
+  }
+}
+
+TEST_F(LoginCollectorTest, RestartInsideAnAttemptCountsItOnce) {
+  // sshd's failure, then the close of the same connection: one attempt.
+  // A restart between the two lines must not make the close a second one.
+  Write("/var/log/auth.log",
+        "Mar  1 10:00:00 gw sshd[10]: Failed password for root from "
+        "192.0.2.9 port 1 ssh2\n");
+  Capture first;
+  auto c = Make();
+  ASSERT_TRUE(c->Start(*loop_, first).ok());
+  c->PollAll();
+  c->Stop();
+  Write("/var/log/auth.log",
+        "Mar  1 10:00:01 gw sshd[10]: Connection closed by authenticating "
+        "user root 192.0.2.9 port 1 [preauth]\n"
+        "Mar  1 10:00:02 gw sshd[12]: Connection closed by 192.0.2.10 port 7 "
+        "[preauth]\n",
+        true);
+  Capture second;
+  c = Make();
+  ASSERT_TRUE(c->Start(*loop_, second).ok());
+  c->PollAll();
+  c->Stop();
+  EXPECT_EQ(first.Logins(EventType::kLoginFailure).size(), 1u);
+  // Only the scanner that gave up (another connection) is an attempt.
+  auto b = second.Logins(EventType::kLoginFailure);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].source_address, "192.0.2.10");
+  EXPECT_EQ(Counter(c->Stats(), "lines"), 2u);
+}
+
+TEST_F(LoginCollectorTest, JournalPositionsFromTheCursor) {
+  const std::string cursor =
+      "s=0d3c8f5f3a7e4b19a4c2f3c1e7b6a5d4;i=1a2b;b=9f;m=5;t=6;x=7";
+  auto at = LoginCollectorTest::JournalAt(cursor);
+  EXPECT_EQ(at.position, 0x1a2bu);
+  // The same entry (same sequence number space and number) read in another
+  // boot or at another time has the same key.
+  auto same = LoginCollectorTest::JournalAt(
+      "s=0d3c8f5f3a7e4b19a4c2f3c1e7b6a5d4;i=1a2b;b=00;m=1;t=2;x=3");
+  EXPECT_EQ(same.key, at.key);
+  EXPECT_EQ(same.position, at.position);
+  auto other = LoginCollectorTest::JournalAt(
+      "s=ffff8f5f3a7e4b19a4c2f3c1e7b6a5d4;i=1a2b;b=9f;m=5;t=6;x=7");
+  EXPECT_NE(other.key, at.key);
+  // Not a cursor of the usual shape: the whole text is the key.
+  auto odd = LoginCollectorTest::JournalAt("garbage");
+  EXPECT_EQ(odd.position, 0u);
+  EXPECT_NE(odd.key, at.key);
 }
 
 TEST_F(LoginCollectorTest, MissingFileReportedThenRead) {
