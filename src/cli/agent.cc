@@ -120,7 +120,7 @@ Status Agent::Run() {
   PICKET_RETURN_IF_ERROR(
       loop_->HandleSignals({SIGTERM, SIGINT, SIGHUP}, [this](int signo) {
         if (signo == SIGHUP) {
-          Reload();
+          if (!stopping_) Reload();
         } else {
           LogInfo(std::string("stopping on ") + strsignal(signo));
           loop_->Stop();
@@ -138,11 +138,43 @@ Status Agent::Run() {
   LogInfo("running as device " + popts.device_id);
 
   Status st = loop_->Run();
+  stopping_ = true;
   SubmitStatus("stopping", "clean shutdown");
   StopParts();
   SubmitStatistics();
   pipeline_->Drain();
+  if (st.ok()) FlushMqttOnStop();
   return st;
+}
+
+void Agent::FlushMqttOnStop() {
+#if PICKET_SINK_MQTT
+  if (!mqtt_ || config_.sinks.mqtt.stop_timeout_ms <= 0) return;
+  // The loop runs again, for the MQTT connection only (the collectors are
+  // stopped), until everything is acknowledged, the timeout, or another
+  // SIGTERM.
+  bool done = false;
+  mqtt_->BeginStop([this, &done] {
+    done = true;
+    loop_->Stop();
+  });
+  if (done) return;
+  int64_t started = loop_->NowMs();
+  EventLoop::TimerId timeout =
+      loop_->AddTimer(config_.sinks.mqtt.stop_timeout_ms, 0, [this] {
+        LogWarning(
+            "mqtt: stop timeout reached; what is not acknowledged "
+            "stays in the spool");
+        loop_->Stop();
+      });
+  Status st = loop_->Run();
+  if (!st.ok()) LogWarning("stop: " + st.message());
+  loop_->CancelTimer(timeout);
+  if (done) {
+    LogInfo("mqtt: everything sent and acknowledged in " +
+            std::to_string(loop_->NowMs() - started) + " ms");
+  }
+#endif
 }
 
 void Agent::StartMqtt() {

@@ -2,7 +2,10 @@
 // collectors, detectors and sinks built from the configuration.
 //
 // Signals: SIGTERM and SIGINT stop it cleanly (collectors stopped, queued
-// events drained, sinks flushed, a final statistics event written); SIGHUP
+// events drained, sinks flushed, a final statistics event written, then the
+// MQTT sink sends what its batch windows hold and waits for the broker's
+// acknowledgements, for at most sinks.mqtt.stop_timeout; a second SIGTERM
+// cuts that wait short); SIGHUP
 // reloads the configuration file: a valid file replaces collectors,
 // detectors and sinks; an invalid one is reported (log and agent.status
 // event) and the running configuration stays. device.id, state_dir and
@@ -64,6 +67,8 @@ class Agent {
   // Loads <state_dir>/remote-config.json over config_, when present.
   void LoadStoredRemoteConfig();
   void StartMqtt();
+  // The last part of a clean stop: see the class comment.
+  void FlushMqttOnStop();
   void SubmitStatistics();
   void SubmitHeartbeat();
   void SubmitAgentEvent(EventType type, Priority priority, Payload payload);
@@ -92,6 +97,7 @@ class Agent {
   EventLoop::TimerId intel_timer_ = 0;
   EventLoop::TimerId heartbeat_timer_ = 0;
   int64_t started_ms_ = 0;
+  bool stopping_ = false;  // the main loop has ended
   std::string device_id_;
   std::string base_text_;       // the local configuration file's text
   std::string remote_doc_;      // the remote document in force; "" none

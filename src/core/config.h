@@ -197,6 +197,9 @@ struct MqttSinkConfig {
   std::string compression = "none";  // none | zstd
   uint32_t max_inflight = 16;        // QoS 1 messages awaiting PUBACK
   bool remote_config = true;         // subscribe to the config topic
+  // On a clean stop, how long to wait for the broker to acknowledge what
+  // the batch windows held (0: do not wait; what is left stays spooled).
+  int64_t stop_timeout_ms = 3000;
   MqttSpoolConfig spool;
   bool operator==(const MqttSinkConfig&) const = default;
 };

@@ -73,8 +73,8 @@ std::string Describe(const Config& c) {
       << m.sas_token_ttl_ms << "|" << m.batch_high_ms << "|"
       << m.batch_medium_ms << "|" << m.batch_low_ms << "|"
       << m.max_message_bytes << "|" << m.compression << "|" << m.max_inflight
-      << "|" << m.remote_config << "|" << m.spool.path << "|"
-      << m.spool.max_bytes << "|" << m.spool.fsync << "|"
+      << "|" << m.remote_config << "|" << m.stop_timeout_ms << "|"
+      << m.spool.path << "|" << m.spool.max_bytes << "|" << m.spool.fsync << "|"
       << m.spool.fsync_interval_ms << "\n";
   return out.str();
 }
@@ -508,6 +508,14 @@ TEST(ConfigTest, MqttSettingsThatOnlyWorkTogether) {
                    "    reconnect_min: 10s\n    reconnect_max: 1s\n"),
             "t.yaml:3: sinks.mqtt.reconnect_max: must not be shorter than "
             "reconnect_min");
+  EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: true\n    host: b\n"
+                   "    stop_timeout: 2m\n"),
+            "t.yaml:3: sinks.mqtt.stop_timeout: must be at most 1m (a stop "
+            "must not wait for long)");
+  EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: true\n    host: b\n"
+                   "    stop_timeout: 0\n"),
+            "");
+  EXPECT_NE(Errors("sinks:\n  mqtt:\n    stop_timeout: soon\n"), "");
   // Disabled, the section may be incomplete; empty strings mean "unset".
   EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: false\n    host: \"\"\n"
                    "    ca_file: \"\"\n"),

@@ -401,6 +401,7 @@ struct MqttSink::Impl {
     }
     DestroyClient();
     ScheduleRetry();
+    CheckStopped();
   }
 
   void ScheduleRetry() {
@@ -471,6 +472,7 @@ struct MqttSink::Impl {
     }
     DestroyClient();
     ScheduleRetry();
+    CheckStopped();
   }
 
   void UpdateWriteInterest() {
@@ -788,6 +790,7 @@ struct MqttSink::Impl {
 
   bool Due(SpoolClass cls, const SpoolBacklog& b, int64_t now) const {
     if (b.records == 0) return false;
+    if (stopping) return true;  // the batch windows end with the agent
     int64_t interval = IntervalOf(cls);
     return interval == 0 || now - b.oldest_time_ms >= interval ||
            b.bytes >= config.max_message_bytes;
@@ -821,6 +824,28 @@ struct MqttSink::Impl {
       if (!sent) break;
     }
     ArmSendTimer(now);
+    CheckStopped();
+  }
+
+  // While stopping: calls stop_done once everything was acknowledged, or
+  // once there is no connection that could send it.
+  void CheckStopped() {
+    if (!stopping || !stop_done) return;
+    bool can_send = mosq != nullptr && !lost &&
+                    (state == State::kConnected || state == State::kConnecting);
+    bool all_acked = inflight.empty();
+    if (all_acked && spool) {
+      for (int c = 0; c < kSpoolClassCount; ++c) {
+        if (spool->Backlog(static_cast<SpoolClass>(c)).records > 0) {
+          all_acked = false;
+          break;
+        }
+      }
+    }
+    if (can_send && !all_acked) return;
+    auto done = std::move(stop_done);
+    stop_done = nullptr;
+    done();
   }
 
   std::string TopicFor(uint8_t kind) const {
@@ -949,6 +974,9 @@ struct MqttSink::Impl {
   EventLoop::TimerId remote_timer = 0;
   EventLoop::TimerId flush_timer = 0;
 
+  bool stopping = false;            // BeginStop() was called
+  std::function<void()> stop_done;  // its callback, until called
+
   std::optional<std::string> pending_remote;
   rapidjson::Document desired;
   bool have_desired = false;
@@ -1002,6 +1030,21 @@ void MqttSink::Flush() {
   if (!st.ok()) LogWarning("mqtt: spool: " + st.message());
   impl_->SendPending();
   if (impl_->mosq != nullptr) impl_->AfterCall(MOSQ_ERR_SUCCESS);
+}
+
+void MqttSink::BeginStop(std::function<void()> done) {
+  Impl& i = *impl_;
+  i.stopping = true;
+  i.stop_done = std::move(done);
+  if (i.spool) {
+    Status st = i.spool->Flush(i.context.loop->NowMs());
+    if (!st.ok()) LogWarning("mqtt: spool: " + st.message());
+  }
+  // Remote configuration is not applied any more: the agent is leaving.
+  i.pending_remote.reset();
+  i.SendPending();
+  if (i.mosq != nullptr) i.AfterCall(MOSQ_ERR_SUCCESS);
+  i.CheckStopped();
 }
 
 ComponentStats MqttSink::Stats() const {

@@ -10,7 +10,9 @@
 // re-established with jittered exponential backoff; each attempt uses a
 // fresh client, and after a loss everything unacknowledged is sent again
 // from the spool (QoS 1: duplicates possible, losses not; event ids let the
-// receiver drop duplicates).
+// receiver drop duplicates). On a clean stop (BeginStop()) it sends what
+// the batch windows hold and waits for the acknowledgements, within
+// sinks.mqtt.stop_timeout.
 //
 // Modes: "plain" (any broker; topics <prefix>/<device>/<kind>, a retained
 // online/offline status, remote configuration on <prefix>/<device>/config
@@ -67,6 +69,15 @@ class MqttSink final : public Sink {
 
   // Writes the spool buffer to disk, then sends what is due.
   void Flush() override;
+
+  // The clean stop: from now on everything in the spool is due at once (the
+  // batch windows no longer apply) and is sent; `done` is called once
+  // nothing is left unacknowledged, or at once when there is no connection
+  // to send on (none up and none being made). The caller keeps the event
+  // loop running until then, bounded by config().stop_timeout_ms; whatever
+  // is not acknowledged by then stays in the spool for the next start.
+  // `done` may be called from within BeginStop().
+  void BeginStop(std::function<void()> done);
 
   ComponentStats Stats() const override;
 
