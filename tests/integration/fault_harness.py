@@ -103,17 +103,21 @@ def account(events, users):
 
 
 def account_alerts(events):
-    """Alerts raised more than once from the same evidence: (type, phase,
-    evidence id) seen under more than one alert id. A re-read that raises
-    an alert again from the same line must give it the same id."""
+    """Alerts raised more than once from the same line: (type, phase,
+    evidence) seen under more than one alert id, the evidence named by its
+    attempt's user name (the line it was read from) when it is one of the
+    writer's, else by its id. A re-read that raises an alert again from the
+    same line must give it the same id."""
     ids_of = {}
     for e in events:
         if e.get("type") != "alert":
             continue
         p = e["payload"]
         details = p.get("details", {})
-        key = (p["alert"], details.get("phase", ""),
-               p.get("evidence", {}).get("id", ""))
+        evidence = p.get("evidence", {})
+        user = evidence.get("payload", {}).get("user", "")
+        line = user if user.startswith("f") else evidence.get("id", "")
+        key = (p["alert"], details.get("phase", ""), line)
         ids_of.setdefault(key, set()).add(e["id"])
     total = len(ids_of)
     repeated = sorted(k for k, ids in ids_of.items() if len(ids) > 1)
