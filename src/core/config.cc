@@ -668,7 +668,8 @@ void ReadMqttSink(MapReader& r, MqttSinkConfig* c) {
   });
   r.Int("max_inflight", 1, 1000, &c->max_inflight);
   r.Bool("remote_config", &c->remote_config);
-  r.Duration("stop_timeout", {}, &c->stop_timeout_ms);
+  r.Duration("stop_timeout", {0, false, kMaxMqttStopTimeoutMs},
+             &c->stop_timeout_ms);
   r.Section("spool", [&](MapReader& s) { ReadMqttSpool(s, &c->spool); });
 }
 
@@ -698,10 +699,6 @@ void CheckMqttSink(const YAML::Node& root, const MqttSinkConfig& c,
   if (c.reconnect_max_ms < c.reconnect_min_ms) {
     errors->Add(mark, "sinks.mqtt.reconnect_max",
                 "must not be shorter than reconnect_min");
-  }
-  if (c.stop_timeout_ms > kMaxMqttStopTimeoutMs) {
-    errors->Add(mark, "sinks.mqtt.stop_timeout",
-                "must be at most 1m (a stop must not wait for long)");
   }
   if (c.spool.max_bytes < c.max_message_bytes) {
     errors->Add(mark, "sinks.mqtt.spool.max_size",

@@ -510,8 +510,8 @@ TEST(ConfigTest, MqttSettingsThatOnlyWorkTogether) {
             "reconnect_min");
   EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: true\n    host: b\n"
                    "    stop_timeout: 2m\n"),
-            "t.yaml:3: sinks.mqtt.stop_timeout: must be at most 1m (a stop "
-            "must not wait for long)");
+            "t.yaml:5: sinks.mqtt.stop_timeout: expected a duration of at "
+            "most 1m");
   EXPECT_EQ(Errors("sinks:\n  mqtt:\n    enabled: true\n    host: b\n"
                    "    stop_timeout: 0\n"),
             "");
