@@ -23,10 +23,10 @@
 #include <string>
 #include <vector>
 
-#include "collectors/collector.h"
+#include "picket/collector.h"
 #include "core/clock.h"
 #include "core/config.h"
-#include "engine/event_loop.h"
+#include "picket/event_loop.h"
 #include "engine/pipeline.h"
 #include "engine/worker.h"
 #include "intel/linux/intel_file.h"

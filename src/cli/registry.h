@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "collectors/collector.h"
+#include "picket/collector.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "detectors/intel_detector.h"
 #include "picket/detector.h"
-#include "sinks/sink.h"
+#include "picket/sink.h"
 
 namespace picket {
 

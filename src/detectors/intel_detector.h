@@ -20,6 +20,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "intel/provider.h"
 #include "intel/store.h"
 #include "picket/detector.h"
 
@@ -28,16 +29,6 @@ namespace picket {
 inline constexpr char kAlertIntelConnection[] = "intel.connection";
 inline constexpr char kAlertIntelDns[] = "intel.dns";
 inline constexpr char kAlertIntelFileHash[] = "intel.file_hash";
-
-// Supplies the intel store in use. Thread-compatible: called on the
-// pipeline thread.
-class IntelProvider {
- public:
-  virtual ~IntelProvider() = default;
-  // The current store, or nullptr when none is loaded. The pointer keeps
-  // the store's bytes alive while held.
-  virtual std::shared_ptr<const IntelStore> Current() const = 0;
-};
 
 class IntelDetector final : public Detector {
  public:

@@ -24,17 +24,10 @@
 #include "engine/bounded_queue.h"
 #include "picket/detector.h"
 #include "picket/event.h"
-#include "sinks/sink.h"
+#include "picket/event_submitter.h"
+#include "picket/sink.h"
 
 namespace picket {
-
-// What collectors see of the pipeline.
-class EventSubmitter {
- public:
-  virtual ~EventSubmitter() = default;
-  // Queues `event`; returns false when the queue is full and it was dropped.
-  virtual bool Submit(Event event) = 0;
-};
 
 struct PipelineOptions {
   std::string device_id;

@@ -14,7 +14,7 @@
 #include <functional>
 #include <memory>
 
-#include "engine/event_loop.h"
+#include "picket/event_loop.h"
 #include "picket/status.h"
 
 namespace picket {

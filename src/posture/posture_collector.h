@@ -22,7 +22,7 @@
 #include <random>
 #include <string>
 
-#include "collectors/collector.h"
+#include "picket/collector.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "engine/worker.h"

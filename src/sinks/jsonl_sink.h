@@ -17,7 +17,7 @@
 
 #include "core/config.h"
 #include "platform/linux/files.h"
-#include "sinks/sink.h"
+#include "picket/sink.h"
 
 namespace picket {
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "core/config.h"
-#include "sinks/sink.h"
+#include "picket/sink.h"
 
 namespace picket {
 

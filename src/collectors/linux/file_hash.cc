@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "engine/linux/lib_nettle.h"
+#include "platform/linux/lib_nettle.h"
 
 namespace picket {
 

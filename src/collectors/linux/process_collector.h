@@ -26,7 +26,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "collectors/collector.h"
+#include "picket/collector.h"
 #include "collectors/linux/exec_watch.h"
 #include "collectors/linux/proc_connector.h"
 #include "collectors/linux/proc_reader.h"

@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "detectors/intel_detector.h"
+#include "intel/provider.h"
 #include "intel/linux/intel_file.h"
 
 namespace picket {

@@ -7,7 +7,7 @@
 #include <climits>
 #include <string>
 
-#include "engine/linux/lib_crypto.h"
+#include "platform/linux/lib_crypto.h"
 
 namespace picket {
 

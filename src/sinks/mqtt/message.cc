@@ -1,6 +1,6 @@
 #include "sinks/mqtt/message.h"
 
-#include "engine/linux/lib_zstd.h"
+#include "platform/linux/lib_zstd.h"
 
 namespace picket {
 

@@ -20,9 +20,9 @@
 
 #include "core/event_json.h"
 #include "core/log.h"
-#include "engine/linux/lib_crypto.h"
-#include "engine/linux/lib_mosquitto.h"
-#include "engine/linux/lib_zstd.h"
+#include "platform/linux/lib_crypto.h"
+#include "platform/linux/lib_mosquitto.h"
+#include "platform/linux/lib_zstd.h"
 #include "platform/linux/files.h"
 #include "sinks/mqtt/azure.h"
 #include "sinks/mqtt/message.h"

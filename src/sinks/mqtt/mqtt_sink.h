@@ -31,8 +31,8 @@
 #include <string_view>
 
 #include "core/config.h"
-#include "engine/event_loop.h"
-#include "sinks/sink.h"
+#include "picket/event_loop.h"
+#include "picket/sink.h"
 
 namespace picket {
 

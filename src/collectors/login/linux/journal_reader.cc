@@ -8,7 +8,7 @@
 #include "picket/build_config.h"
 
 #if PICKET_WITH_JOURNAL
-#include "engine/linux/lib_journal.h"
+#include "platform/linux/lib_journal.h"
 #endif
 
 namespace picket::login {

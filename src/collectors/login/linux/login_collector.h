@@ -33,7 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collectors/collector.h"
+#include "picket/collector.h"
 #include "collectors/login/auth_correlator.h"
 #include "collectors/login/linux/file_tailer.h"
 #include "collectors/login/linux/journal_reader.h"

@@ -1,6 +1,6 @@
 #include "collectors/net/linux/capture.h"
 
-#include "engine/linux/lib_pcap.h"
+#include "platform/linux/lib_pcap.h"
 
 namespace picket {
 

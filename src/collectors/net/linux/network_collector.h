@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "collectors/collector.h"
+#include "picket/collector.h"
 #include "collectors/net/linux/capture.h"
 #include "collectors/net/linux/sock_diag.h"
 #include "collectors/net/linux/socket_owners.h"

@@ -4,8 +4,8 @@
 // on the event-loop thread, and Flush() after each drained batch and on stop.
 // A sink must not block the loop for long: it buffers, and it reports what it
 // could not deliver through its counters instead of failing the caller.
-#ifndef PICKET_SINKS_SINK_H_
-#define PICKET_SINKS_SINK_H_
+#ifndef PICKET_SINK_H_
+#define PICKET_SINK_H_
 
 #include <string>
 
@@ -37,4 +37,4 @@ class Sink {
 
 }  // namespace picket
 
-#endif  // PICKET_SINKS_SINK_H_
+#endif  // PICKET_SINK_H_

@@ -1,12 +1,12 @@
 // libnettle, loaded on first use: SHA-256 of executables (process
 // collector) and of the device id. OpenSSL 3 would map 3.4 MiB to compute
 // it (provider set-up); nettle maps 0.3 MiB.
-#ifndef PICKET_ENGINE_LINUX_LIB_NETTLE_H_
-#define PICKET_ENGINE_LINUX_LIB_NETTLE_H_
+#ifndef PICKET_PLATFORM_LINUX_LIB_NETTLE_H_
+#define PICKET_PLATFORM_LINUX_LIB_NETTLE_H_
 
 #include <nettle/sha2.h>
 
-#include "engine/linux/dynamic_library.h"
+#include "platform/linux/dynamic_library.h"
 
 namespace picket {
 
@@ -23,4 +23,4 @@ PICKET_DYNAMIC_LIBRARY(LibNettle, PICKET_SONAME_NETTLE,
 
 }  // namespace picket
 
-#endif  // PICKET_ENGINE_LINUX_LIB_NETTLE_H_
+#endif  // PICKET_PLATFORM_LINUX_LIB_NETTLE_H_

@@ -1,10 +1,10 @@
 // libmosquitto (with libssl for TLS), loaded when the MQTT sink starts.
-#ifndef PICKET_ENGINE_LINUX_LIB_MOSQUITTO_H_
-#define PICKET_ENGINE_LINUX_LIB_MOSQUITTO_H_
+#ifndef PICKET_PLATFORM_LINUX_LIB_MOSQUITTO_H_
+#define PICKET_PLATFORM_LINUX_LIB_MOSQUITTO_H_
 
 #include <mosquitto.h>
 
-#include "engine/linux/dynamic_library.h"
+#include "platform/linux/dynamic_library.h"
 
 namespace picket {
 
@@ -46,4 +46,4 @@ PICKET_DYNAMIC_LIBRARY(LibMosquitto, PICKET_SONAME_MOSQUITTO,
 
 }  // namespace picket
 
-#endif  // PICKET_ENGINE_LINUX_LIB_MOSQUITTO_H_
+#endif  // PICKET_PLATFORM_LINUX_LIB_MOSQUITTO_H_

@@ -1,4 +1,4 @@
-#include "engine/linux/dynamic_library.h"
+#include "platform/linux/dynamic_library.h"
 
 #include <dlfcn.h>
 

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "engine/event_loop.h"
+#include "picket/event_loop.h"
 
 namespace picket {
 

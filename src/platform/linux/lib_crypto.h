@@ -1,15 +1,15 @@
 // libcrypto (OpenSSL), loaded on first use: HMAC-SHA256 and base64 for IoT
 // Hub SAS tokens, OpenSSL's error queue for TLS failures. Only the MQTT sink
 // uses it, which maps it anyway (libmosquitto's TLS).
-#ifndef PICKET_ENGINE_LINUX_LIB_CRYPTO_H_
-#define PICKET_ENGINE_LINUX_LIB_CRYPTO_H_
+#ifndef PICKET_PLATFORM_LINUX_LIB_CRYPTO_H_
+#define PICKET_PLATFORM_LINUX_LIB_CRYPTO_H_
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "engine/linux/dynamic_library.h"
+#include "platform/linux/dynamic_library.h"
 
 namespace picket {
 
@@ -29,4 +29,4 @@ PICKET_DYNAMIC_LIBRARY(LibCrypto, PICKET_SONAME_CRYPTO,
 
 }  // namespace picket
 
-#endif  // PICKET_ENGINE_LINUX_LIB_CRYPTO_H_
+#endif  // PICKET_PLATFORM_LINUX_LIB_CRYPTO_H_

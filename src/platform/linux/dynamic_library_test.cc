@@ -1,11 +1,11 @@
-#include "engine/linux/dynamic_library.h"
+#include "platform/linux/dynamic_library.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "engine/linux/lib_crypto.h"
-#include "engine/linux/lib_nettle.h"
-#include "engine/linux/lib_pcap.h"
+#include "platform/linux/lib_crypto.h"
+#include "platform/linux/lib_nettle.h"
+#include "platform/linux/lib_pcap.h"
 
 // A library that is not there, declared like the real ones (getpid() stands
 // in for its function).

@@ -1,11 +1,11 @@
 // libpcap, loaded on first use: the network collector's packet capture and
 // `picket replay --pcap`.
-#ifndef PICKET_ENGINE_LINUX_LIB_PCAP_H_
-#define PICKET_ENGINE_LINUX_LIB_PCAP_H_
+#ifndef PICKET_PLATFORM_LINUX_LIB_PCAP_H_
+#define PICKET_PLATFORM_LINUX_LIB_PCAP_H_
 
 #include <pcap/pcap.h>
 
-#include "engine/linux/dynamic_library.h"
+#include "platform/linux/dynamic_library.h"
 
 namespace picket {
 
@@ -36,4 +36,4 @@ PICKET_DYNAMIC_LIBRARY(LibPcap, PICKET_SONAME_PCAP, PICKET_LIBPCAP_FUNCTIONS)
 
 }  // namespace picket
 
-#endif  // PICKET_ENGINE_LINUX_LIB_PCAP_H_
+#endif  // PICKET_PLATFORM_LINUX_LIB_PCAP_H_

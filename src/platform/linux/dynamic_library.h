@@ -22,8 +22,8 @@
 //   const auto& foo = LibFoo();
 //   if (!foo.ok()) return foo.status();
 //   foo->foo_open(...);
-#ifndef PICKET_ENGINE_LINUX_DYNAMIC_LIBRARY_H_
-#define PICKET_ENGINE_LINUX_DYNAMIC_LIBRARY_H_
+#ifndef PICKET_PLATFORM_LINUX_DYNAMIC_LIBRARY_H_
+#define PICKET_PLATFORM_LINUX_DYNAMIC_LIBRARY_H_
 
 #include "picket/build_config.h"
 #include "picket/status.h"
@@ -66,4 +66,4 @@ Result<void*> Find(void* handle, const char* soname, const char* name);
     return api;                                                       \
   }
 
-#endif  // PICKET_ENGINE_LINUX_DYNAMIC_LIBRARY_H_
+#endif  // PICKET_PLATFORM_LINUX_DYNAMIC_LIBRARY_H_

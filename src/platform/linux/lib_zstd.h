@@ -1,11 +1,11 @@
 // libzstd, loaded when the MQTT sink compresses a batch (or a test
 // decompresses one).
-#ifndef PICKET_ENGINE_LINUX_LIB_ZSTD_H_
-#define PICKET_ENGINE_LINUX_LIB_ZSTD_H_
+#ifndef PICKET_PLATFORM_LINUX_LIB_ZSTD_H_
+#define PICKET_PLATFORM_LINUX_LIB_ZSTD_H_
 
 #include <zstd.h>
 
-#include "engine/linux/dynamic_library.h"
+#include "platform/linux/dynamic_library.h"
 
 namespace picket {
 
@@ -25,4 +25,4 @@ PICKET_DYNAMIC_LIBRARY(LibZstd, PICKET_SONAME_ZSTD, PICKET_LIBZSTD_FUNCTIONS)
 
 }  // namespace picket
 
-#endif  // PICKET_ENGINE_LINUX_LIB_ZSTD_H_
+#endif  // PICKET_PLATFORM_LINUX_LIB_ZSTD_H_

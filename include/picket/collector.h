@@ -4,14 +4,14 @@
 // Lifecycle: Start() opens OS resources, registers file descriptors and
 // timers with the loop and begins submitting events; Stop() releases them.
 // Both run on the event-loop thread, as do all callbacks.
-#ifndef PICKET_COLLECTORS_COLLECTOR_H_
-#define PICKET_COLLECTORS_COLLECTOR_H_
+#ifndef PICKET_COLLECTOR_H_
+#define PICKET_COLLECTOR_H_
 
 #include <string>
 
-#include "engine/event_loop.h"
-#include "engine/pipeline.h"
 #include "picket/event.h"
+#include "picket/event_loop.h"
+#include "picket/event_submitter.h"
 #include "picket/status.h"
 
 namespace picket {
@@ -41,4 +41,4 @@ class Collector {
 
 }  // namespace picket
 
-#endif  // PICKET_COLLECTORS_COLLECTOR_H_
+#endif  // PICKET_COLLECTOR_H_

@@ -5,9 +5,9 @@
 // every iteration (the pipeline drains its queue there). All callbacks run on
 // the thread that called Run(); none of the methods is thread-safe except
 // Wake(), which other threads use to interrupt a wait. The implementation is
-// platform code (linux/event_loop_linux.cc: epoll, signalfd, eventfd).
-#ifndef PICKET_ENGINE_EVENT_LOOP_H_
-#define PICKET_ENGINE_EVENT_LOOP_H_
+// platform code (src/engine/linux/event_loop.cc: epoll, signalfd, eventfd).
+#ifndef PICKET_EVENT_LOOP_H_
+#define PICKET_EVENT_LOOP_H_
 
 #include <cstdint>
 #include <functional>
@@ -65,4 +65,4 @@ class EventLoop {
 
 }  // namespace picket
 
-#endif  // PICKET_ENGINE_EVENT_LOOP_H_
+#endif  // PICKET_EVENT_LOOP_H_

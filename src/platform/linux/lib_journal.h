@@ -1,11 +1,11 @@
 // libsystemd's journal API, loaded when the login collector opens the
 // journal.
-#ifndef PICKET_ENGINE_LINUX_LIB_JOURNAL_H_
-#define PICKET_ENGINE_LINUX_LIB_JOURNAL_H_
+#ifndef PICKET_PLATFORM_LINUX_LIB_JOURNAL_H_
+#define PICKET_PLATFORM_LINUX_LIB_JOURNAL_H_
 
 #include <systemd/sd-journal.h>
 
-#include "engine/linux/dynamic_library.h"
+#include "platform/linux/dynamic_library.h"
 
 namespace picket {
 
@@ -33,4 +33,4 @@ PICKET_DYNAMIC_LIBRARY(LibSystemd, PICKET_SONAME_SYSTEMD,
 
 }  // namespace picket
 
-#endif  // PICKET_ENGINE_LINUX_LIB_JOURNAL_H_
+#endif  // PICKET_PLATFORM_LINUX_LIB_JOURNAL_H_

@@ -6,7 +6,7 @@
 #include <functional>
 #include <thread>
 
-#include "engine/event_loop.h"
+#include "picket/event_loop.h"
 #include "engine/worker.h"
 
 namespace picket {
