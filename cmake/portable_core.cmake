@@ -13,6 +13,7 @@ list(FILTER PICKET_CORE_SOURCES EXCLUDE REGEX "_(test|fuzz)\\.cc$")
 set(PICKET_HOST_SOURCES
     ${PROJECT_SOURCE_DIR}/src/core/config.cc
     ${PROJECT_SOURCE_DIR}/src/core/yaml_errors.cc
+    ${PROJECT_SOURCE_DIR}/src/core/yaml_reader.cc
     ${PROJECT_SOURCE_DIR}/src/core/remote_config.cc
     ${PROJECT_SOURCE_DIR}/src/intel/compiler.cc
     ${PROJECT_SOURCE_DIR}/src/intel/feed.cc

@@ -1,14 +1,11 @@
 #include "posture/policy.h"
 
 #include <sys/stat.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <exception>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -17,6 +14,7 @@
 
 #include "core/config.h"
 #include "core/yaml_errors.h"
+#include "core/yaml_reader.h"
 #include "platform/linux/files.h"
 
 namespace picket {
@@ -68,195 +66,11 @@ bool ParseMode(std::string_view text, uint32_t* out) {
   return true;
 }
 
-// A compact YAML tree built from the parser's events. yaml-cpp's own
-// YAML::Node costs several hundred bytes and three allocations per node;
-// for the shipped policy that is 1.5 MiB of short-lived, fragmenting heap on
-// a device that has a few MiB in all. This tree keeps what the reader needs:
-// type, mark, scalar text, children (a mapping's as key, value, key, ...).
-class YamlNode {
+// Reads one mapping of a policy: YamlMapping's strictness (unknown and
+// duplicate keys, suggestions) with the policy's value kinds.
+class Fields : public YamlMapping {
  public:
-  enum class Type : uint8_t { kNull, kScalar, kSequence, kMap };
-
-  bool IsNull() const { return type_ == Type::kNull; }
-  bool IsScalar() const { return type_ == Type::kScalar; }
-  bool IsSequence() const { return type_ == Type::kSequence; }
-  bool IsMap() const { return type_ == Type::kMap; }
-  const std::string& Scalar() const { return scalar_; }
-  const YAML::Mark& Mark() const { return mark_; }
-  // Items of a sequence, or key/value pairs of a mapping.
-  size_t size() const {
-    return type_ == Type::kMap ? children_.size() / 2 : children_.size();
-  }
-  // Sequence items.
-  std::vector<YamlNode>::const_iterator begin() const {
-    return children_.begin();
-  }
-  std::vector<YamlNode>::const_iterator end() const { return children_.end(); }
-  // Mapping entries.
-  const YamlNode& Key(size_t i) const { return children_[2 * i]; }
-  const YamlNode& Value(size_t i) const { return children_[2 * i + 1]; }
-
- private:
-  friend class YamlBuilder;
-  Type type_ = Type::kNull;
-  YAML::Mark mark_ = YAML::Mark::null_mark();
-  std::string scalar_;
-  std::vector<YamlNode> children_;
-};
-
-// Thrown when aliases would expand the tree beyond kMaxYamlNodes (a
-// "billion laughs" document): yaml-cpp's nodes share aliased subtrees,
-// this tree copies them.
-struct YamlTooLarge {};
-constexpr size_t kMaxYamlNodes = 200000;
-
-// Builds the first document's tree; remembers where each document starts so
-// that a second one can be reported.
-class YamlBuilder : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    starts.push_back(mark);
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    YamlNode n;
-    n.mark_ = mark;
-    Add(std::move(n), anchor, 1);
-  }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    auto it = anchors_.find(anchor);
-    if (it == anchors_.end()) {
-      OnNull(mark, 0);
-      return;
-    }
-    Add(it->second.first, 0, it->second.second);
-  }
-  void OnScalar(const YAML::Mark& mark, const std::string&,
-                YAML::anchor_t anchor, const std::string& value) override {
-    YamlNode n;
-    n.type_ = YamlNode::Type::kScalar;
-    n.mark_ = mark;
-    n.scalar_ = value;
-    Add(std::move(n), anchor, 1);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&,
-                       YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    Open(YamlNode::Type::kSequence, mark, anchor);
-  }
-  void OnSequenceEnd() override { Close(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&,
-                  YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
-    Open(YamlNode::Type::kMap, mark, anchor);
-  }
-  void OnMapEnd() override { Close(); }
-
-  std::vector<YAML::Mark> starts;
-  YamlNode root;
-
- private:
-  struct Frame {
-    YamlNode node;
-    YAML::anchor_t anchor;
-    size_t nodes;  // in the subtree so far
-  };
-
-  void Open(YamlNode::Type type, const YAML::Mark& mark,
-            YAML::anchor_t anchor) {
-    YamlNode n;
-    n.type_ = type;
-    n.mark_ = mark;
-    stack_.push_back({std::move(n), anchor, 1});
-  }
-
-  void Close() {
-    Frame f = std::move(stack_.back());
-    stack_.pop_back();
-    Add(std::move(f.node), f.anchor, f.nodes);
-  }
-
-  void Add(YamlNode n, YAML::anchor_t anchor, size_t nodes) {
-    total_ += nodes;
-    if (total_ > kMaxYamlNodes) throw YamlTooLarge();
-    if (anchor != 0) anchors_[anchor] = {n, nodes};
-    if (stack_.empty()) {
-      if (starts.size() == 1) root = std::move(n);  // first document only
-      return;
-    }
-    stack_.back().node.children_.push_back(std::move(n));
-    stack_.back().nodes += nodes;
-  }
-
-  std::vector<Frame> stack_;
-  std::map<YAML::anchor_t, std::pair<YamlNode, size_t>> anchors_;
-  size_t total_ = 0;
-};
-
-// Reads one YAML mapping. Each getter consumes its key; Finish() reports the
-// keys nobody asked for. Mirrors the configuration reader (src/core/
-// config.cc), so policy and configuration errors read the same.
-class Fields {
- public:
-  Fields(const YamlNode& node, std::string path, ErrorList* errors)
-      : path_(std::move(path)), errors_(errors), mark_(node.Mark()) {
-    std::map<std::string, YAML::Mark, std::less<>> first_seen;
-    for (size_t i = 0; i < node.size(); ++i) {
-      const YamlNode& key = node.Key(i);
-      if (!key.IsScalar()) {
-        errors_->Add(key.Mark(), path_, "keys must be plain strings");
-        continue;
-      }
-      auto [seen, inserted] = first_seen.emplace(key.Scalar(), key.Mark());
-      if (!inserted) {
-        errors_->Add(key.Mark(), Join(key.Scalar()),
-                     "duplicate key (first defined on line " +
-                         std::to_string(seen->second.line + 1) + ")");
-        continue;
-      }
-      entries_.push_back({key.Scalar(), key.Mark(), &node.Value(i), false});
-    }
-  }
-
-  Fields(const Fields&) = delete;
-  Fields& operator=(const Fields&) = delete;
-
-  struct Entry {
-    std::string key;
-    YAML::Mark key_mark;
-    const YamlNode* value_node;  // owned by the tree, which outlives Fields
-    bool consumed;
-    const YamlNode& value() const { return *value_node; }
-  };
-
-  const YAML::Mark& mark() const { return mark_; }
-  const std::string& path() const { return path_; }
-  ErrorList* errors() const { return errors_; }
-
-  std::string Join(std::string_view key) const {
-    if (path_.empty()) return std::string(key);
-    return path_ + "." + std::string(key);
-  }
-
-  // Marks `key` as known and consumed; nullptr when absent. A required key
-  // that is absent is reported against the mapping.
-  const Entry* Take(std::string_view key, bool required = false) {
-    known_.push_back(key);
-    for (Entry& entry : entries_) {
-      if (entry.key == key) {
-        entry.consumed = true;
-        return &entry;
-      }
-    }
-    if (required) {
-      errors_->Add(mark_, path_,
-                   "missing required key \"" + std::string(key) + "\"");
-    }
-    return nullptr;
-  }
-
-  void Error(const Entry& entry, std::string_view message) {
-    errors_->Add(entry.key_mark, Join(entry.key), message);
-  }
+  using YamlMapping::YamlMapping;
 
   // A non-empty single-line-or-more string without NUL.
   bool String(std::string_view key, bool required, std::string* out) {
@@ -390,11 +204,11 @@ class Fields {
     auto add = [&](const YamlNode& item, const std::string& where) {
       std::string message;
       if (!CheckString(item, &message)) {
-        errors_->Add(item.Mark(), where, message);
+        errors()->Add(item.Mark(), where, message);
         return false;
       }
       if (absolute && item.Scalar()[0] != '/') {
-        errors_->Add(item.Mark(), where, "expected an absolute path");
+        errors()->Add(item.Mark(), where, "expected an absolute path");
         return false;
       }
       items.push_back(item.Scalar());
@@ -514,25 +328,11 @@ class Fields {
     RegexKey("matches", false, out->ignore_case, &out->matches);
     RegexKey("not_matches", false, out->ignore_case, &out->not_matches);
     if (required && out->empty()) {
-      errors_->Add(mark_, path_,
-                   "expected a value test: equals, one_of, none_of, number, "
-                   "matches or not_matches");
+      errors()->Add(mark(), path(),
+                    "expected a value test: equals, one_of, none_of, number, "
+                    "matches or not_matches");
     }
   }
-
-  void Finish() {
-    for (const Entry& entry : entries_) {
-      if (entry.consumed) continue;
-      std::string message = "unknown key; valid keys: ";
-      for (size_t i = 0; i < known_.size(); ++i) {
-        if (i > 0) message += ", ";
-        message += known_[i];
-      }
-      errors_->Add(entry.key_mark, Join(entry.key), message);
-    }
-  }
-
-  const std::vector<Entry>& entries() const { return entries_; }
 
  private:
   static bool CheckString(const YamlNode& node, std::string* message) {
@@ -546,12 +346,6 @@ class Fields {
     }
     return true;
   }
-
-  std::string path_;
-  ErrorList* errors_;
-  YAML::Mark mark_;
-  std::vector<Entry> entries_;
-  std::vector<std::string_view> known_;
 };
 
 // --- Rule readers: one per kind, each consuming its keys from `f`.
@@ -1003,29 +797,6 @@ void ReadPolicy(const YamlNode& root, ErrorList* errors, Policy* p) {
   f.Finish();
 }
 
-// Parses `text` into `builder`, reading at most two documents: a second
-// one, which YAML::Load would silently drop, is an error (and yaml-cpp
-// 0.7's LoadAll loops forever on a stray ',', see src/core/config.cc).
-// False when an error was added. Throws YAML::Exception on syntax errors.
-bool ParseSingleDocument(const std::string& text, YamlBuilder* builder,
-                         ErrorList* errors) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  if (!parser.HandleNextDocument(*builder) ||
-      !parser.HandleNextDocument(*builder)) {
-    return true;
-  }
-  const YAML::Mark& second = builder->starts[1];
-  if (second.pos == builder->starts[0].pos) {
-    errors->Add(second, "",
-                "YAML syntax error: unexpected character at column " +
-                    std::to_string(second.column + 1));
-  } else {
-    errors->Add(second, "", "expected one YAML document, found a second one");
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string_view VerdictName(Verdict verdict) {
@@ -1192,29 +963,13 @@ Result<Policy> ParsePolicy(std::string_view yaml_text,
   ErrorList errors(file_name);
   Policy policy;
   policy.file = std::string(file_name);
-  try {
-    std::string text(yaml_text);
-    YamlBuilder builder;
-    if (!AddNulByteError(text, &errors) &&
-        ParseSingleDocument(text, &builder, &errors)) {
-      if (builder.root.IsNull()) {
-        errors.Add(builder.root.Mark(), "",
-                   "empty policy: expected id, title, checks");
-      } else {
-        ReadPolicy(builder.root, &errors, &policy);
-      }
+  YamlNode root;
+  if (ParseYaml(yaml_text, &errors, &root)) {
+    if (root.IsNull()) {
+      errors.Add(root.Mark(), "", "empty policy: expected id, title, checks");
+    } else {
+      ReadPolicy(root, &errors, &policy);
     }
-  } catch (const YamlTooLarge&) {
-    errors.Add(YAML::Mark::null_mark(), "",
-               "aliases expand to more than " + std::to_string(kMaxYamlNodes) +
-                   " nodes");
-  } catch (const YAML::Exception& e) {
-    errors.Add(e.mark, "", "YAML syntax error: " + e.msg);
-  } catch (const std::exception& e) {
-    errors.Add(YAML::Mark::null_mark(), "",
-               std::string("cannot parse: ") + e.what());
-  } catch (...) {
-    errors.Add(YAML::Mark::null_mark(), "", "cannot parse: unknown error");
   }
   if (!errors.empty()) return errors.ToStatus();
   return policy;
