@@ -1,7 +1,8 @@
 // The registry: an explicit table of the collectors, detectors and sinks
-// built into this binary (chosen at compile time, see build_config.h), and
-// the factories that build the enabled ones from a Config. No static
-// initialisers: what is listed here is what exists.
+// built into this binary (each under its compile-time switch, PICKET_PARTS
+// in CMakeLists.txt), and the factories that build the enabled ones from a
+// Config. No static initialisers: what is listed here is what exists. A
+// part's options are its own (its *_config.h, core/options.h).
 #ifndef PICKET_CLI_REGISTRY_H_
 #define PICKET_CLI_REGISTRY_H_
 
@@ -9,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "picket/collector.h"
 #include "core/clock.h"
 #include "core/config.h"
-#include "detectors/intel_detector.h"
+#include "intel/provider.h"
+#include "picket/collector.h"
 #include "picket/detector.h"
 #include "picket/sink.h"
 

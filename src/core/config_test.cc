@@ -6,78 +6,21 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
-#include <regex>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/yaml_reader.h"
 #include "platform/linux/config_file.h"
 
 namespace picket {
 namespace {
 
-// Every field, one "key=value" line each, so that a mismatch shows as a
-// readable diff naming the field.
-std::string Describe(const Config& c) {
-  std::ostringstream out;
-  auto list = [](const std::vector<std::string>& items) {
-    std::string s = "[";
-    for (const std::string& item : items) s += item + ",";
-    return s + "]";
-  };
-  const auto& p = c.collectors.process;
-  const auto& el = c.detectors.exec_location;
-  const auto& de = c.detectors.deleted_executable;
-  const auto& j = c.sinks.jsonl;
-  const auto& so = c.sinks.stdout_sink;
-  out << "device.id=" << c.device.id << "\n"
-      << "device.group=" << c.device.group << "\n"
-      << "state_dir=" << c.state_dir << "\n"
-      << "log_level=" << c.log_level << "\n"
-      << "engine.queue_capacity=" << c.engine.queue_capacity << "\n"
-      << "engine.statistics_interval_ms=" << c.engine.statistics_interval_ms
-      << "\n"
-      << "engine.alert_dedup_window_ms=" << c.engine.alert_dedup_window_ms
-      << "\n"
-      << "process.enabled=" << p.enabled << "\n"
-      << "process.mode=" << p.mode << "\n"
-      << "process.poll_interval_ms=" << p.poll_interval_ms << "\n"
-      << "process.rescan_interval_ms=" << p.rescan_interval_ms << "\n"
-      << "process.report_forks=" << p.report_forks << "\n"
-      << "process.hash_executables=" << p.hash_executables << "\n"
-      << "process.hash_max_bytes=" << p.hash_max_bytes << "\n"
-      << "process.hash_cache_entries=" << p.hash_cache_entries << "\n"
-      << "exec_location.enabled=" << el.enabled << "\n"
-      << "exec_location.paths=" << list(el.paths) << "\n"
-      << "exec_location.tmpfs=" << el.tmpfs << "\n"
-      << "exec_location.world_writable=" << el.world_writable << "\n"
-      << "exec_location.allow=" << list(el.allow) << "\n"
-      << "deleted_executable.enabled=" << de.enabled << "\n"
-      << "deleted_executable.allow=" << list(de.allow) << "\n"
-      << "jsonl.enabled=" << j.enabled << "\n"
-      << "jsonl.path=" << j.path << "\n"
-      << "jsonl.max_bytes=" << j.max_bytes << "\n"
-      << "jsonl.max_files=" << j.max_files << "\n"
-      << "jsonl.alerts_only=" << j.alerts_only << "\n"
-      << "stdout.enabled=" << so.enabled << "\n"
-      << "stdout.show_events=" << so.show_events << "\n";
-  const auto& m = c.sinks.mqtt;
-  out << "engine.heartbeat_interval_ms=" << c.engine.heartbeat_interval_ms
-      << "\nmqtt=" << m.enabled << m.mode << "|" << m.host << "|" << m.port
-      << "|" << m.protocol << "|" << m.client_id << "|" << m.topic_prefix << "|"
-      << m.keepalive_ms << "|" << m.reconnect_min_ms << "|"
-      << m.reconnect_max_ms << "|" << m.ca_file << "|" << m.ca_path << "|"
-      << m.cert_file << "|" << m.key_file << "|" << m.username << "|"
-      << m.password_file << "|" << m.connection_string_file << "|"
-      << m.sas_token_ttl_ms << "|" << m.batch_high_ms << "|"
-      << m.batch_medium_ms << "|" << m.batch_low_ms << "|"
-      << m.max_message_bytes << "|" << m.compression << "|" << m.max_inflight
-      << "|" << m.remote_config << "|" << m.stop_timeout_ms << "|"
-      << m.spool.path << "|" << m.spool.max_bytes << "|" << m.spool.fsync << "|"
-      << m.spool.fsync_interval_ms << "\n";
-  return out.str();
-}
+// Every option, one "key=value" line each (walked from the declarations),
+// so that a mismatch shows as a readable diff naming the option.
+std::string Describe(const Config& c) { return DescribeConfig(c); }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -544,47 +487,133 @@ TEST(ConfigTest, ShippedConfigEqualsTheBuiltInDefaults) {
   EXPECT_EQ(Describe(*shipped), Describe(Config()));
 }
 
-TEST(ConfigTest, ShippedConfigSpellsOutEveryKey) {
-  // Equality with the defaults would also hold for an empty file, but the
-  // shipped file is the operator's reference: every key must be written out.
-  const std::string text = ReadFile(PICKET_SOURCE_DIR "/config/picket.yaml");
-  // Lines whose first non-blank text is `key` (comments start with '#').
-  auto count = [&text](const std::string& key) {
-    std::istringstream lines(text);
-    std::string line;
-    int n = 0;
-    while (std::getline(lines, line)) {
-      size_t start = line.find_first_not_of(' ');
-      if (start != std::string::npos &&
-          line.compare(start, key.size(), key) == 0) {
-        ++n;
+// The node at dotted `path` below `root`, or nullptr.
+const YamlNode* Find(const YamlNode& root, const std::string& path) {
+  const YamlNode* node = &root;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t dot = path.find('.', start);
+    std::string step = path.substr(
+        start, dot == std::string::npos ? std::string::npos : dot - start);
+    const YamlNode* next = nullptr;
+    if (node->IsMap()) {
+      for (size_t i = 0; i < node->size(); ++i) {
+        if (node->Key(i).Scalar() == step) next = &node->Value(i);
       }
     }
-    return n;
-  };
-  // Every key the loader reads (taken from its source, so a new key cannot
-  // be forgotten here) must be written out at least once.
-  const std::string source = ReadFile(PICKET_SOURCE_DIR "/src/core/config.cc");
-  std::regex key_call(
-      R"re(\.(Bool|Int|Duration|Size|String|Enum|StringList|Section)\(\s*"([a-z_0-9]+)")re");
-  std::set<std::string> keys;
-  for (auto it = std::sregex_iterator(source.begin(), source.end(), key_call);
-       it != std::sregex_iterator(); ++it) {
-    keys.insert((*it)[2].str());
+    if (next == nullptr) return nullptr;
+    node = next;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
   }
-  ASSERT_GT(keys.size(), 40u) << "the loader's keys were not found";
-  for (const std::string& key : keys) {
-    EXPECT_GE(count(key + ":"), 1) << key;
-  }
-  EXPECT_EQ(count("device:"), 1);
-  EXPECT_EQ(count("collectors:"), 1);
-  EXPECT_EQ(count("detectors:"), 1);
-  EXPECT_EQ(count("sinks:"), 1);
+  return node;
 }
 
-// Every ```yaml block of docs/configuration.md must parse, except the one
-// marked as an invalid example, whose errors must be exactly the next ```text
-// block.
+TEST(ConfigTest, TheDeclarationsListEveryOption) {
+  std::vector<OptionInfo> options = ListOptions(Config());
+  ASSERT_GT(options.size(), 90u);
+  std::set<std::string> paths;
+  for (const OptionInfo& o : options) {
+    EXPECT_TRUE(paths.insert(o.path).second) << "declared twice: " << o.path;
+    EXPECT_FALSE(o.doc.empty()) << o.path << " has no description";
+  }
+  // Spot checks of what the lister reports.
+  auto find = [&](const std::string& path) {
+    for (const OptionInfo& o : options) {
+      if (o.path == path) return o;
+    }
+    ADD_FAILURE() << path << " not listed";
+    return OptionInfo{};
+  };
+  EXPECT_EQ(find("collectors.network.capture_buffer").value, "2MiB");
+  EXPECT_EQ(find("collectors.network.capture_buffer").kind, "size");
+  EXPECT_EQ(find("sinks.mqtt.batch.high").value, "1s");
+  EXPECT_EQ(find("detectors.exec_location.paths").value,
+            "[/tmp, /var/tmp, /dev/shm, /run/shm, /var/run/shm]");
+  EXPECT_EQ(find("engine.alert_dedup_window").value, "1h");
+}
+
+TEST(ConfigTest, ShippedConfigSpellsOutEveryKey) {
+  // Equality with the defaults would also hold for an empty file, but the
+  // shipped file is the operator's reference: every option the parts
+  // declare must be written out, with a value.
+  const std::string path = PICKET_SOURCE_DIR "/config/picket.yaml";
+  ErrorList errors(path);
+  YamlNode root;
+  ASSERT_TRUE(ParseYaml(ReadFile(path), &errors, &root));
+  for (const OptionInfo& o : ListOptions(Config())) {
+    const YamlNode* node = Find(root, o.path);
+    EXPECT_NE(node, nullptr) << o.path << " is missing from " << path;
+  }
+}
+
+// docs/configuration.md has one table per section ("### `sinks.mqtt`"),
+// one row per key ("| `batch.high` | duration | `1s` | ..."): every declared
+// option must have its row, under its section, showing its default.
+TEST(ConfigTest, DocumentationNamesEveryKeyWithItsDefault) {
+  const std::string text = ReadFile(PICKET_SOURCE_DIR "/docs/configuration.md");
+  std::map<std::string, std::map<std::string, std::string>> rows;
+  std::istringstream lines(text);
+  std::string line, section;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("### Top level")) {
+      section = "Top level";
+    } else if (line.starts_with("### `")) {
+      section = line.substr(5, line.find('`', 5) - 5);
+    } else if (line.starts_with("| `") && !section.empty()) {
+      std::string key = line.substr(3, line.find('`', 3) - 3);
+      rows[section][key] = line;
+    }
+  }
+  for (const OptionInfo& o : ListOptions(Config())) {
+    // The section is the longest documented prefix of the path.
+    std::string sec = o.path;
+    while (!rows.count(sec) && sec.find('.') != std::string::npos) {
+      sec = sec.substr(0, sec.rfind('.'));
+    }
+    std::string key;
+    if (rows.count(sec) && sec != o.path) {
+      key = o.path.substr(sec.size() + 1);
+    } else {
+      sec = "Top level";
+      key = o.path;
+    }
+    auto section_rows = rows.find(sec);
+    ASSERT_NE(section_rows, rows.end()) << "no table for " << o.path;
+    auto row = section_rows->second.find(key);
+    if (row == section_rows->second.end()) {
+      ADD_FAILURE() << "docs/configuration.md: no row for `" << key
+                    << "` under `" << sec << "` (" << o.path << ")";
+      continue;
+    }
+    // The third cell is the default: "`60s`", "`\"\"`"; lists are shown
+    // item by item and are not compared.
+    if (o.kind.starts_with("list")) continue;
+    std::vector<std::string> cells;
+    std::istringstream cell_text(row->second);
+    std::string cell;
+    while (std::getline(cell_text, cell, '|')) cells.push_back(cell);
+    ASSERT_GE(cells.size(), 4u) << row->second;
+    std::string shown = cells[3];
+    shown.erase(0, shown.find_first_not_of(" `"));
+    shown.erase(shown.find_last_not_of(" `") + 1);
+    if (shown == "\"\"") shown.clear();
+    bool same = shown == o.value;
+    int64_t a_ms = 0, b_ms = 0;
+    uint64_t a_bytes = 0, b_bytes = 0;
+    if (o.kind == "duration") {
+      same = ParseDurationMs(shown, &a_ms) && ParseDurationMs(o.value, &b_ms) &&
+             a_ms == b_ms;
+    } else if (o.kind == "size") {
+      same = ParseByteSize(shown, &a_bytes) &&
+             ParseByteSize(o.value, &b_bytes) && a_bytes == b_bytes;
+    }
+    EXPECT_TRUE(same) << "docs/configuration.md: " << o.path << " shows `"
+                      << shown << "`, the declared default is `" << o.value
+                      << "`";
+  }
+}
+
 TEST(ConfigTest, DocumentationExamplesAreAccurate) {
   std::istringstream doc(ReadFile(PICKET_SOURCE_DIR "/docs/configuration.md"));
   ASSERT_TRUE(doc.str().size() > 0);
