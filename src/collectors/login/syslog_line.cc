@@ -1,6 +1,8 @@
 #include "collectors/login/syslog_line.h"
 
+#include <algorithm>
 #include <array>
+#include <limits>
 
 namespace picket::login {
 
@@ -344,6 +346,12 @@ int64_t LogTimeToUnixNs(const LogTime& t, int year) {
   int64_t secs = DaysFromCivil(y, t.month, t.day) * 86400 + t.hour * 3600 +
                  t.minute * 60 + t.second;
   if (t.has_offset) secs -= t.utc_offset_s;
+  // A log may carry any year from 0000 to 9999; int64 nanoseconds reach only
+  // from 1677 to 2262.
+  constexpr int64_t kMinSecs = std::numeric_limits<int64_t>::min() / 1000000000;
+  constexpr int64_t kMaxSecs =
+      (std::numeric_limits<int64_t>::max() - 999999999) / 1000000000;
+  secs = std::clamp(secs, kMinSecs, kMaxSecs);
   return secs * 1000000000 + t.nanos;
 }
 

@@ -64,7 +64,9 @@ size_t ParseIsoTime(std::string_view text, LogTime* out);
 int64_t DaysFromCivil(int year, int month, int day);
 
 // Unix time in ns of `t`, taken as UTC when it has no offset; `year` is used
-// when `t` has none. 0 when `t` is not valid.
+// when `t` has none. 0 when `t` is not valid. Times that int64 nanoseconds
+// cannot hold (before 1677-09-22, after 2262-04-11) saturate at the nearest
+// end of that range.
 int64_t LogTimeToUnixNs(const LogTime& t, int year);
 
 }  // namespace picket::login

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace picket::login {
 namespace {
 
@@ -74,6 +77,26 @@ TEST(SyslogLineTest, IsoHighPrecisionAndShortIso) {
       ParseSyslogLine("2023-11-14T00:20:42+0100 myserver sshd[1]: m", &h));
   EXPECT_EQ(h.time.utc_offset_s, 3600);
   EXPECT_EQ(LogTimeToUnixNs(h.time, 0), 1699917642LL * 1000000000);
+}
+
+// Found by syslog_line_fuzz: years a log may carry but int64 nanoseconds
+// cannot hold overflowed (undefined behaviour) instead of saturating.
+TEST(SyslogLineTest, YearsOutsideTheNanosecondRangeSaturate) {
+  SyslogLine h;
+  ASSERT_TRUE(ParseSyslogLine("0023-11-14T00:20:42+0100 host sshd[1]: m", &h));
+  EXPECT_EQ(LogTimeToUnixNs(h.time, 0),
+            std::numeric_limits<int64_t>::min() / 1000000000 * 1000000000);
+  ASSERT_TRUE(
+      ParseSyslogLine("9999-12-31T23:59:59.999999999Z host sshd[1]: m", &h));
+  const int64_t max = LogTimeToUnixNs(h.time, 0);
+  EXPECT_GT(max, std::numeric_limits<int64_t>::max() - 2000000000);
+  EXPECT_EQ(max % 1000000000, 999999999);
+  // The last representable second still converts exactly.
+  ASSERT_TRUE(ParseSyslogLine("2262-04-11T23:47:15Z host sshd[1]: m", &h));
+  EXPECT_EQ(LogTimeToUnixNs(h.time, 0), 9223372035LL * 1000000000);
+  // A year given by the caller is bounded the same way.
+  ASSERT_TRUE(ParseSyslogLine("Feb  5 14:10:21 host sshd[1]: m", &h));
+  EXPECT_EQ(LogTimeToUnixNs(h.time, 9000), max - 999999999);
 }
 
 TEST(SyslogLineTest, Rfc5424WithStructuredData) {
