@@ -31,8 +31,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.h"
 #include "picket/event_loop.h"
+#include "sinks/mqtt/mqtt_config.h"
 #include "sinks/mqtt/secrets.h"
 
 // libmosquitto's types (mosquitto.h), for the callbacks below.

@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.h"
 #include "picket/status.h"
 #include "sinks/mqtt/azure.h"
+#include "sinks/mqtt/mqtt_config.h"
 
 namespace picket {
 
