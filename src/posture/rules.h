@@ -1,29 +1,21 @@
 // Rule evaluation: turns a check's condition into a verdict with evidence.
 //
-// A ScanContext holds the facts of one scan (accounts, sockets, packages,
-// the sshd configuration, file-system walks, ...). Each is read from the
-// Host the first time a rule needs it and shared by every later rule, so a
-// policy of 80 checks reads /etc/passwd once. A fact that cannot be read is
-// remembered as an error and every rule that needs it yields kError with
-// that reason; the scan goes on. A ScanContext belongs to one scan on one
-// thread.
+// One evaluator per rule kind of the policy (file, sysctl, accounts,
+// listening, ...), combined by the all/any/not tree of a condition. The
+// evaluators reach the system only through the scan's ScanContext
+// (posture/scan_context.h): facts that several rules share come from its
+// cache, and what one rule alone needs (a file's mode or content, a sysctl,
+// a command's output) is read through its Host. They keep no state and run
+// on the thread that owns the context.
 #ifndef PICKET_POSTURE_RULES_H_
 #define PICKET_POSTURE_RULES_H_
 
-#include <functional>
-#include <map>
-#include <memory>
-#include <optional>
-#include <set>
+#include <cstddef>
 #include <string>
 #include <vector>
 
-#include "picket/status.h"
-#include "posture/accounts.h"
-#include "posture/host.h"
 #include "posture/policy.h"
-#include "posture/sshd_config.h"
-#include "posture/system_files.h"
+#include "posture/scan_context.h"
 
 namespace picket {
 
@@ -35,88 +27,6 @@ struct Outcome {
   Verdict verdict = Verdict::kPass;
   std::vector<std::string> evidence;
   std::string reason;  // kError: why it could not be evaluated
-};
-
-struct AccountDb {
-  std::vector<PasswdEntry> passwd;
-  std::vector<ShadowEntry> shadow;
-  std::vector<GroupEntry> groups;
-  bool has_shadow = false;   // /etc/shadow exists and was read
-  std::string shadow_error;  // set when it exists but cannot be read
-  uint32_t uid_min = 1000;   // login.defs UID_MIN
-};
-
-struct ProcessSummary {
-  int pid = 0;
-  std::string comm;
-  std::string exe;      // may be empty (kernel thread, no permission)
-  std::string cmdline;  // argv joined by spaces
-};
-
-class ScanContext {
- public:
-  // `keep_going` (may be empty) is consulted during long operations; when
-  // it returns false the current rule ends with an error "cancelled".
-  ScanContext(const Host& host, std::function<bool()> keep_going);
-  ~ScanContext();
-
-  const Host& host() const { return host_; }
-  bool KeepGoing() const { return !keep_going_ || keep_going_(); }
-
-  const Result<OsRelease>& Os();
-  const Result<AccountDb>& Accounts();
-  const Result<std::vector<Listener>>& Listeners();
-  const Result<FirewallState>& Firewall();
-  // Installed package names and the databases they came from.
-  const Result<std::set<std::string>>& Packages();
-  const std::string& package_sources() const { return package_sources_; }
-  const Result<std::vector<ProcessSummary>>& Processes();
-  const Result<std::vector<MountEntry>>& Mounts();
-  const Result<SshdConfig>& Sshd();
-  const std::set<std::string>& LoadedModules();
-  // Modules the kernel has as loadable files, and those built in.
-  const std::set<std::string>& AvailableModules();
-  const std::set<std::string>& BuiltinModules();
-  const ModprobeConfig& Modprobe();
-
-  // "sshd (pid 812)" for a socket inode, or "" when unknown.
-  std::string SocketOwner(uint64_t inode);
-
-  struct Found {
-    std::string path;
-    Finding finding;
-    FileInfo info;
-  };
-  struct WalkResult {
-    Status status;
-    bool missing = false;  // the start directory does not exist
-    uint64_t dev = 0;      // file system of the start directory
-    std::vector<Found> found;
-    uint64_t entries = 0;
-    uint64_t unreadable = 0;
-  };
-  // Everything of interest below `path` (cached per path and exclusions).
-  const WalkResult& Walk(const std::string& path,
-                         const std::vector<std::string>& exclude);
-
- private:
-  const Host& host_;
-  std::function<bool()> keep_going_;
-  std::optional<Result<OsRelease>> os_;
-  std::optional<Result<AccountDb>> accounts_;
-  std::optional<Result<std::vector<Listener>>> listeners_;
-  std::optional<Result<FirewallState>> firewall_;
-  std::optional<Result<std::set<std::string>>> packages_;
-  std::string package_sources_;
-  std::optional<Result<std::vector<ProcessSummary>>> processes_;
-  std::optional<Result<std::vector<MountEntry>>> mounts_;
-  std::optional<Result<SshdConfig>> sshd_;
-  std::optional<std::set<std::string>> loaded_modules_;
-  std::optional<std::set<std::string>> available_modules_;
-  std::optional<std::set<std::string>> builtin_modules_;
-  std::optional<ModprobeConfig> modprobe_;
-  std::optional<std::map<uint64_t, std::string>> socket_owners_;
-  std::map<std::string, WalkResult> walks_;
 };
 
 // Evaluates a condition tree:

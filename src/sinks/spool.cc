@@ -6,13 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <utility>
 
-#include "core/crc32c.h"
 #include "core/log.h"
 #include "platform/linux/files.h"
 
@@ -20,146 +19,16 @@ namespace picket {
 
 namespace {
 
-// The on-disk layout; docs/spool-format.md is the contract and
-// spool_test.cc checks its examples against these.
-constexpr uint32_t kSegmentMagic = 0x47455350;  // "PSEG"
-constexpr uint16_t kFormatVersion = 1;
-constexpr uint64_t kSegmentHeaderSize = 16;
-constexpr uint32_t kRecordMagic = 0xA55AC0DE;
-constexpr uint64_t kRecordHeaderSize = 12;
-constexpr uint32_t kBodyHeaderSize = 20;  // seq, time_ms, class, kind, reserved
-constexpr uint32_t kMaxDataBytes = 16u << 20;
-constexpr uint32_t kCursorMagic = 0x52554350;  // "PCUR"
-constexpr size_t kCursorSize = 84;
-// Segment files with larger numbers are not ours, which keeps `number + 1`
-// from wrapping. New segments count up from the largest number present, so
-// only a hand-made file name can bring them near this.
-constexpr uint64_t kSegmentNumberLimit = 1ull << 63;
-
 constexpr char kCursorName[] = "cursor";
 constexpr char kCursorTmpName[] = "cursor.tmp";
 constexpr mode_t kFileMode = 0600;
 constexpr uint64_t kReadChunk = 64 * 1024;
 
-constexpr std::string_view kClassNames[kSpoolClassCount] = {"low", "medium",
-                                                            "high", "alert"};
-
-template <typename T>
-void PutLe(std::string* out, T value) {
-  const auto v = static_cast<uint64_t>(value);
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-  }
-}
-
-template <typename T>
-void StoreLe(char* out, T value) {
-  const auto v = static_cast<uint64_t>(value);
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    out[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  }
-}
-
-template <typename T>
-T LoadLe(const uint8_t* p) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) v |= uint64_t{p[i]} << (8 * i);
-  return static_cast<T>(v);
-}
-
 bool ValidClass(SpoolClass cls) {
   return static_cast<size_t>(cls) < kSpoolClassCount;
 }
 
-std::string SegmentFileName(size_t cls, uint64_t number) {
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016llx",
-                static_cast<unsigned long long>(number));
-  std::string name(kClassNames[cls]);
-  name += '-';
-  name += hex;
-  name += ".seg";
-  return name;
-}
-
-// "<class>-<16 lower-case hex digits>.seg", nothing else.
-bool ParseSegmentFileName(std::string_view name, size_t* cls,
-                          uint64_t* number) {
-  constexpr std::string_view kSuffix = ".seg";
-  if (!name.ends_with(kSuffix)) return false;
-  name.remove_suffix(kSuffix.size());
-  const size_t dash = name.find('-');
-  if (dash == std::string_view::npos || name.size() - dash - 1 != 16) {
-    return false;
-  }
-  const std::string_view class_name = name.substr(0, dash);
-  const auto it =
-      std::find(std::begin(kClassNames), std::end(kClassNames), class_name);
-  if (it == std::end(kClassNames)) return false;
-  uint64_t value = 0;
-  for (char c : name.substr(dash + 1)) {
-    int digit;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    } else {
-      return false;
-    }
-    value = (value << 4) | static_cast<uint64_t>(digit);
-  }
-  if (value >= kSegmentNumberLimit) return false;
-  *cls = static_cast<size_t>(it - std::begin(kClassNames));
-  *number = value;
-  return true;
-}
-
-std::string SegmentHeader(size_t cls, uint64_t number) {
-  std::string out;
-  PutLe<uint32_t>(&out, kSegmentMagic);
-  PutLe<uint16_t>(&out, kFormatVersion);
-  PutLe<uint8_t>(&out, static_cast<uint8_t>(cls));
-  PutLe<uint8_t>(&out, 0);
-  PutLe<uint64_t>(&out, number);
-  return out;
-}
-
-// The saved ack frontiers (docs/spool-format.md, "Cursor file").
-struct CursorFile {
-  uint64_t next_seq = 1;
-  std::array<SpoolPosition, kSpoolClassCount> frontier{};
-};
-
-std::string EncodeCursor(const CursorFile& cursor) {
-  std::string out;
-  PutLe<uint32_t>(&out, kCursorMagic);
-  PutLe<uint16_t>(&out, kFormatVersion);
-  PutLe<uint16_t>(&out, kSpoolClassCount);
-  PutLe<uint64_t>(&out, cursor.next_seq);
-  for (const SpoolPosition& p : cursor.frontier) {
-    PutLe<uint64_t>(&out, p.segment);
-    PutLe<uint64_t>(&out, p.offset);
-  }
-  PutLe<uint32_t>(&out, Crc32c(out.data(), out.size()));
-  return out;
-}
-
-bool ParseCursor(std::string_view bytes, CursorFile* out) {
-  if (bytes.size() != kCursorSize) return false;
-  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-  if (LoadLe<uint32_t>(p) != kCursorMagic ||
-      LoadLe<uint16_t>(p + 4) != kFormatVersion ||
-      LoadLe<uint16_t>(p + 6) != kSpoolClassCount ||
-      LoadLe<uint32_t>(p + kCursorSize - 4) != Crc32c(p, kCursorSize - 4)) {
-    return false;
-  }
-  out->next_seq = LoadLe<uint64_t>(p + 8);
-  for (size_t c = 0; c < kSpoolClassCount; ++c) {
-    out->frontier[c].segment = LoadLe<uint64_t>(p + 16 + 16 * c);
-    out->frontier[c].offset = LoadLe<uint64_t>(p + 24 + 16 * c);
-  }
-  return true;
-}
+using CursorFile = SpoolCursorFile;
 
 // The spool holds every event bound for the fleet: another user able to
 // write the directory could drop or forge them.
@@ -203,7 +72,7 @@ bool ReadSmallFile(int dir_fd, const char* name, size_t limit, std::string* out,
 
 // Buffered pread over the first `size` bytes of a file, so a scan costs one
 // system call per 64 KiB rather than two per record.
-class FileWindow {
+class FileWindow final : public SpoolByteSource {
  public:
   FileWindow(int fd, uint64_t size, uint64_t chunk)
       : fd_(fd), size_(size), chunk_(chunk) {}
@@ -211,7 +80,7 @@ class FileWindow {
   // Bytes [offset, offset + n), or null when they pass `size` or cannot be
   // read (a file shorter than `size` reads as missing bytes; a failing read
   // also sets failed()). Valid until the next call.
-  const uint8_t* Get(uint64_t offset, uint64_t n) {
+  const uint8_t* Get(uint64_t offset, uint64_t n) override {
     if (n > size_ || offset > size_ - n) return nullptr;
     if (offset >= start_ && offset - start_ <= length_ &&
         n <= length_ - (offset - start_)) {
@@ -233,7 +102,7 @@ class FileWindow {
     return got >= n ? buf_.data() : nullptr;
   }
 
-  bool failed() const { return failed_; }
+  bool failed() const override { return failed_; }
 
  private:
   int fd_;
@@ -245,97 +114,24 @@ class FileWindow {
   bool failed_ = false;
 };
 
-// One step of a segment walk: the header, a record, or a run of bytes that
-// are neither (ending where the next valid record starts, or at the end).
-struct ScanItem {
-  enum class Type { kHeader, kRecord, kBad };
-  Type type = Type::kBad;
-  uint64_t offset = 0;
-  uint64_t length = 0;
-  // kRecord only; `data` is valid until the next Next().
-  uint64_t seq = 0;
-  int64_t time_ms = 0;
-  uint8_t kind = 0;
-  const uint8_t* data = nullptr;
-  uint32_t data_size = 0;
-};
+using ScanItem = SpoolScanItem;
 
-// Walks a segment file from `start` (offset 0 or a record boundary),
-// resynchronising after bad bytes at the next offset that holds a valid
-// record. Never reads past `size`.
+// The walk of a segment file (SpoolSegmentScanner) through a FileWindow.
 class SegmentScanner {
  public:
   // `chunk`: how much to read ahead at a time.
   SegmentScanner(int fd, uint64_t size, size_t cls, uint64_t number,
                  uint64_t start, uint64_t chunk = kReadChunk)
       : window_(fd, size, chunk),
-        size_(size),
-        cls_(static_cast<uint8_t>(cls)),
-        number_(number),
-        pos_(start) {}
+        scanner_(&window_, size, cls, number, start) {}
 
-  // False at the end, and from the first read error on (see failed()): an
-  // I/O error must not pass for bad bytes, which would be skipped for good.
-  bool Next(ScanItem* item) {
-    if (pos_ >= size_ || failed()) return false;
-    item->offset = pos_;
-    if (pos_ == 0 && HeaderValid()) {
-      item->type = ScanItem::Type::kHeader;
-      item->length = kSegmentHeaderSize;
-    } else if (pos_ != 0 && RecordAt(pos_, item)) {
-      item->type = ScanItem::Type::kRecord;
-    } else {
-      uint64_t next = pos_ + 1;
-      ScanItem probe;
-      while (next < size_ && !RecordAt(next, &probe) && !failed()) ++next;
-      item->type = ScanItem::Type::kBad;
-      item->length = next - pos_;
-    }
-    if (failed()) return false;
-    pos_ += item->length;
-    return true;
-  }
-
-  bool failed() const { return window_.failed(); }
+  // As SpoolSegmentScanner::Next: false at the end and after a read error.
+  bool Next(ScanItem* item) { return scanner_.Next(item); }
+  bool failed() const { return scanner_.failed(); }
 
  private:
-  bool HeaderValid() {
-    const uint8_t* h = window_.Get(0, kSegmentHeaderSize);
-    return h != nullptr && LoadLe<uint32_t>(h) == kSegmentMagic &&
-           LoadLe<uint16_t>(h + 4) == kFormatVersion && h[6] == cls_ &&
-           LoadLe<uint64_t>(h + 8) == number_;
-  }
-
-  bool RecordAt(uint64_t offset, ScanItem* item) {
-    if (size_ - offset < kRecordHeaderSize + kBodyHeaderSize) return false;
-    const uint8_t* h = window_.Get(offset, kRecordHeaderSize);
-    if (h == nullptr || LoadLe<uint32_t>(h) != kRecordMagic) return false;
-    const uint32_t body_size = LoadLe<uint32_t>(h + 4);
-    const uint32_t crc = LoadLe<uint32_t>(h + 8);
-    if (body_size < kBodyHeaderSize ||
-        body_size - kBodyHeaderSize > kMaxDataBytes) {
-      return false;
-    }
-    const uint8_t* b = window_.Get(offset + kRecordHeaderSize, body_size);
-    // The class byte is checked before the CRC: cheap, and it rejects most
-    // false magics met while resynchronising.
-    if (b == nullptr || b[16] != cls_ || Crc32c(b, body_size) != crc) {
-      return false;
-    }
-    item->length = kRecordHeaderSize + body_size;
-    item->seq = LoadLe<uint64_t>(b);
-    item->time_ms = LoadLe<int64_t>(b + 8);
-    item->kind = b[17];
-    item->data = b + kBodyHeaderSize;
-    item->data_size = body_size - kBodyHeaderSize;
-    return true;
-  }
-
   FileWindow window_;
-  uint64_t size_;
-  uint8_t cls_;
-  uint64_t number_;
-  uint64_t pos_;
+  SpoolSegmentScanner scanner_;
 };
 
 // Bytes [begin, end) of a segment.
@@ -418,17 +214,13 @@ SegmentSummary ScanSegment(int fd, uint64_t size, size_t cls, uint64_t number,
 
 }  // namespace
 
-std::string_view SpoolClassName(SpoolClass cls) {
-  return ValidClass(cls) ? kClassNames[static_cast<size_t>(cls)] : "unknown";
-}
-
 struct Spool::Impl {
   struct Segment {
     uint64_t number = 0;
     uint64_t size = 0;  // bytes of the file that belong to the spool
-    uint64_t data_start = kSegmentHeaderSize;  // 0 when the header is bad
-    uint64_t records = 0;                      // valid records
-    uint64_t data_bytes = 0;                   // their data bytes
+    uint64_t data_start = kSpoolSegmentHeaderSize;  // 0 when the header is bad
+    uint64_t records = 0;                           // valid records
+    uint64_t data_bytes = 0;                        // their data bytes
     std::vector<Range> bad;  // known bad byte runs, skipped silently
   };
 
@@ -463,7 +255,7 @@ struct Spool::Impl {
           std::clamp<uint64_t>(options.max_bytes / 16, 4096, 1 << 20);
     }
     options.max_record_bytes =
-        std::min(options.max_record_bytes, kMaxDataBytes);
+        std::min(options.max_record_bytes, kSpoolMaxDataBytes);
     options.fsync_interval_ms = std::max<int64_t>(options.fsync_interval_ms, 0);
     for (size_t c = 0; c < kSpoolClassCount; ++c) queues[c].cls = c;
   }
@@ -486,7 +278,7 @@ struct Spool::Impl {
     return options.dir + "/" + name;
   }
   std::string SegmentPath(const Queue& q, uint64_t number) const {
-    return PathOf(SegmentFileName(q.cls, number));
+    return PathOf(SpoolSegmentFileName(q.cls, number));
   }
 
   Status Load();
@@ -544,7 +336,7 @@ struct Spool::Impl {
   int ReadFd(Queue& q, uint64_t number) {
     if (q.read_fd >= 0 && q.read_segment == number) return q.read_fd;
     if (q.read_fd >= 0) close(q.read_fd);
-    q.read_fd = OpenIn(SegmentFileName(q.cls, number), O_RDONLY);
+    q.read_fd = OpenIn(SpoolSegmentFileName(q.cls, number), O_RDONLY);
     q.read_segment = number;
     return q.read_fd;
   }
@@ -576,7 +368,7 @@ struct Spool::Impl {
     std::erase_if(q.in_flight,
                   [&](const Batch& b) { return b.start.segment == number; });
     if (unlink_file &&
-        unlinkat(dir_fd, SegmentFileName(q.cls, number).c_str(), 0) != 0 &&
+        unlinkat(dir_fd, SpoolSegmentFileName(q.cls, number).c_str(), 0) != 0 &&
         errno != ENOENT) {
       LogWarning("spool: cannot delete " + SegmentPath(q, number) + ": " +
                  std::strerror(errno));
@@ -623,13 +415,13 @@ struct Spool::Impl {
   }
 
   Status CreateSegment(Queue& q) {
-    if (next_segment >= kSegmentNumberLimit) {
+    if (next_segment >= kSpoolSegmentNumberLimit) {
       return Status::ResourceExhausted("spool: segment numbers exhausted in " +
                                        options.dir);
     }
     const uint64_t number = next_segment++;
     const std::string path = SegmentPath(q, number);
-    const int fd = OpenIn(SegmentFileName(q.cls, number),
+    const int fd = OpenIn(SpoolSegmentFileName(q.cls, number),
                           O_WRONLY | O_CREAT | O_EXCL | O_APPEND, kFileMode);
     if (fd < 0) return ErrnoStatus("spool: create " + path, errno);
     Segment s;
@@ -644,8 +436,7 @@ struct Spool::Impl {
   static uint64_t CountRecords(std::string_view buffer, size_t from) {
     uint64_t n = 0;
     while (from < buffer.size()) {
-      const auto* h = reinterpret_cast<const uint8_t*>(buffer.data() + from);
-      from += kRecordHeaderSize + LoadLe<uint32_t>(h + 4);
+      from += EncodedSpoolRecordSize(buffer, from);
       ++n;
     }
     return n;
@@ -699,7 +490,7 @@ Status Spool::Impl::Load() {
   while (const dirent* e = readdir(dir)) {
     size_t cls;
     uint64_t number;
-    if (ParseSegmentFileName(e->d_name, &cls, &number)) {
+    if (ParseSpoolSegmentFileName(e->d_name, &cls, &number)) {
       numbers[cls].push_back(number);
       max_number = std::max(max_number, number);
     }
@@ -715,11 +506,11 @@ Status Spool::Impl::Load() {
   bool exists = false;
   CursorFile cursor;
   bool cursor_ok = false;
-  if (!ReadSmallFile(dir_fd, kCursorName, kCursorSize, &bytes, &exists)) {
+  if (!ReadSmallFile(dir_fd, kCursorName, kSpoolCursorSize, &bytes, &exists)) {
     LogWarning("spool: cannot read " + PathOf(kCursorName) + ": " +
                std::strerror(errno) + "; delivering from the oldest record");
     ++stats.corrupt_records;
-  } else if (exists && !ParseCursor(bytes, &cursor)) {
+  } else if (exists && !DecodeSpoolCursor(bytes, &cursor)) {
     LogWarning("spool: " + PathOf(kCursorName) +
                " is damaged; ignored, delivering from the oldest record");
     ++stats.corrupt_records;
@@ -739,7 +530,8 @@ Status Spool::Impl::Load() {
         q.segments.back().number == newest &&
         q.segments.back().size < options.segment_bytes) {
       const std::string path = SegmentPath(q, newest);
-      q.append_fd = OpenIn(SegmentFileName(q.cls, newest), O_WRONLY | O_APPEND);
+      q.append_fd =
+          OpenIn(SpoolSegmentFileName(q.cls, newest), O_WRONLY | O_APPEND);
     }
   }
   Evict();
@@ -754,7 +546,7 @@ void Spool::Impl::LoadSegments(
     std::sort(list.begin(), list.end());
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string path = SegmentPath(q, list[i]);
-      const int fd = OpenIn(SegmentFileName(q.cls, list[i]), O_RDONLY);
+      const int fd = OpenIn(SpoolSegmentFileName(q.cls, list[i]), O_RDONLY);
       struct stat st;
       if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         LogWarning("spool: ignoring " + path + ": " +
@@ -775,7 +567,7 @@ void Spool::Impl::LoadSegments(
       Segment seg;
       seg.number = list[i];
       seg.size = size;
-      seg.data_start = sum.header_ok ? kSegmentHeaderSize : 0;
+      seg.data_start = sum.header_ok ? kSpoolSegmentHeaderSize : 0;
       seg.records = sum.records;
       seg.data_bytes = sum.data_bytes;
       seg.bad = std::move(sum.bad);
@@ -809,7 +601,7 @@ void Spool::Impl::LoadSegments(
                    std::to_string(seg.bad[0].begin));
       }
       if (seg.size == 0) {  // created, never written (or only torn bytes)
-        unlinkat(dir_fd, SegmentFileName(q.cls, list[i]).c_str(), 0);
+        unlinkat(dir_fd, SpoolSegmentFileName(q.cls, list[i]).c_str(), 0);
         continue;
       }
       q.segments.push_back(std::move(seg));
@@ -847,8 +639,8 @@ void Spool::Impl::ApplyCursor(const CursorFile* cursor) {
     } else {
       ++stats.corrupt_records;
       LogWarning("spool: saved cursor of class " +
-                 std::string(kClassNames[q.cls]) + " (segment " +
-                 std::to_string(saved.segment) + ", offset " +
+                 std::string(SpoolClassName(static_cast<SpoolClass>(q.cls))) +
+                 " (segment " + std::to_string(saved.segment) + ", offset " +
                  std::to_string(saved.offset) +
                  ") does not point at a record; delivering from the oldest "
                  "record");
@@ -868,13 +660,11 @@ Status Spool::Impl::WriteBuffered(Queue& q) {
     }
     Segment& seg = q.segments.back();
     const bool fresh = seg.size == 0;
-    uint64_t projected = fresh ? kSegmentHeaderSize : seg.size;
+    uint64_t projected = fresh ? kSpoolSegmentHeaderSize : seg.size;
     size_t end = i;
     uint64_t records = 0, data_bytes = 0;
     while (end < buf.size()) {
-      const auto* h = reinterpret_cast<const uint8_t*>(buf.data() + end);
-      const uint32_t body = LoadLe<uint32_t>(h + 4);
-      const uint64_t size = kRecordHeaderSize + body;
+      const uint64_t size = EncodedSpoolRecordSize(buf, end);
       // A record never straddles segments; an empty segment takes any one.
       if (projected + size > options.segment_bytes &&
           seg.records + records > 0) {
@@ -883,7 +673,7 @@ Status Spool::Impl::WriteBuffered(Queue& q) {
       projected += size;
       end += size;
       ++records;
-      data_bytes += body - kBodyHeaderSize;
+      data_bytes += size - kSpoolRecordHeaderSize - kSpoolBodyHeaderSize;
     }
     if (records == 0) {  // full: the next turn opens a new segment
       CloseAppend(q);
@@ -892,7 +682,7 @@ Status Spool::Impl::WriteBuffered(Queue& q) {
     std::string with_header;
     std::string_view chunk(buf.data() + i, end - i);
     if (fresh) {
-      with_header = SegmentHeader(q.cls, seg.number);
+      with_header = EncodeSpoolSegmentHeader(q.cls, seg.number);
       with_header.append(chunk);
       chunk = with_header;
     }
@@ -949,7 +739,7 @@ Status Spool::Impl::Sync(int64_t now_ms, bool closing) {
   for (Queue& q : queues) {
     for (uint64_t number : q.unsynced) {
       const std::string path = SegmentPath(q, number);
-      const int fd = OpenIn(SegmentFileName(q.cls, number), O_RDONLY);
+      const int fd = OpenIn(SpoolSegmentFileName(q.cls, number), O_RDONLY);
       if (fd < 0) continue;  // evicted or deleted meanwhile
       sync_fd(fd, path);
       close(fd);
@@ -992,7 +782,7 @@ Status Spool::Impl::SaveCursor(bool sync) {
   if (cursor_saved && cursor.frontier == saved_frontier) return Status::Ok();
 
   const std::string tmp = PathOf(kCursorTmpName);
-  const std::string bytes = EncodeCursor(cursor);
+  const std::string bytes = EncodeSpoolCursor(cursor);
   const int fd =
       OpenIn(kCursorTmpName, O_WRONLY | O_CREAT | O_TRUNC, kFileMode);
   if (fd < 0) return ErrnoStatus("spool: create " + tmp, errno);
@@ -1057,7 +847,7 @@ void Spool::Impl::Rescan(Queue& q, Segment& seg, const Range& found,
     seg.bad.push_back(found);
     return;
   }
-  seg.data_start = sum.header_ok ? kSegmentHeaderSize : 0;
+  seg.data_start = sum.header_ok ? kSpoolSegmentHeaderSize : 0;
   seg.records = sum.records;
   seg.data_bytes = sum.data_bytes;
   seg.bad = std::move(sum.bad);
@@ -1175,7 +965,7 @@ int64_t Spool::Impl::PeekTime(const Queue& q, const QueuePosition& from) const {
                                ? std::max(pos.offset, s.data_start)
                                : s.data_start;
     if (start >= s.size) continue;
-    const int fd = OpenIn(SegmentFileName(q.cls, s.number), O_RDONLY);
+    const int fd = OpenIn(SpoolSegmentFileName(q.cls, s.number), O_RDONLY);
     if (fd < 0) continue;
     SegmentScanner scanner(fd, s.size, q.cls, s.number, start, 4096);
     ScanItem item;
@@ -1217,21 +1007,8 @@ bool Spool::Append(SpoolClass cls, uint8_t kind, std::string_view data,
     ++m.stats.oversized;
     return false;
   }
-  std::string& buf = m.queues[static_cast<size_t>(cls)].buffer;
-  const size_t header = buf.size();
-  const auto body_size = static_cast<uint32_t>(kBodyHeaderSize + data.size());
-  PutLe<uint32_t>(&buf, kRecordMagic);
-  PutLe<uint32_t>(&buf, body_size);
-  PutLe<uint32_t>(&buf, 0);  // CRC, below
-  const size_t body = buf.size();
-  PutLe<uint64_t>(&buf, m.next_seq++);
-  PutLe<int64_t>(&buf, time_ms);
-  PutLe<uint8_t>(&buf, static_cast<uint8_t>(cls));
-  PutLe<uint8_t>(&buf, kind);
-  PutLe<uint16_t>(&buf, 0);
-  buf.append(data);
-  StoreLe<uint32_t>(buf.data() + header + 8,
-                    Crc32c(buf.data() + body, body_size));
+  AppendSpoolRecord(&m.queues[static_cast<size_t>(cls)].buffer, m.next_seq++,
+                    time_ms, static_cast<uint8_t>(cls), kind, data);
   ++m.stats.appended;
   return true;
 }

@@ -4,7 +4,8 @@
 // leaves only when the broker has acknowledged the message that carried it
 // (PUBACK). So a broker outage, an agent restart, `kill -9` or a power cut
 // loses nothing that reached the disk. The layout is documented in
-// docs/spool-format.md.
+// docs/spool-format.md; its bytes are sinks/spool_record.h's, this is the
+// queue kept in files.
 //
 // Four queues, one per SpoolClass, each a series of append-only segment
 // files `<dir>/<class>-<segment number, 16 hex digits>.seg`. A record is a
@@ -43,19 +44,9 @@
 #include <vector>
 
 #include "picket/status.h"
+#include "sinks/spool_record.h"
 
 namespace picket {
-
-// Eviction order is low first; delivery order is alerts first.
-enum class SpoolClass : uint8_t {
-  kLow = 0,
-  kMedium = 1,
-  kHigh = 2,
-  kAlert = 3
-};
-inline constexpr int kSpoolClassCount = 4;
-// "low", "medium", "high", "alert" (used in file names and statistics).
-std::string_view SpoolClassName(SpoolClass cls);
 
 enum class FsyncPolicy : uint8_t {
   kAlways,    // fsync after every Flush() that wrote something
@@ -80,14 +71,6 @@ struct SpoolRecord {
   int64_t time_ms = 0;  // Unix time in ms given to Append()
   uint8_t kind = 0;     // caller's routing tag (the MQTT sink: topic kind)
   std::string data;
-};
-
-// Where a record starts inside its class queue. Ordered by (segment, offset).
-struct SpoolPosition {
-  uint64_t segment = 0;
-  uint64_t offset = 0;  // byte offset in the segment file
-  bool operator==(const SpoolPosition&) const = default;
-  auto operator<=>(const SpoolPosition&) const = default;
 };
 
 // Consecutive records of one class and one kind, handed out together.

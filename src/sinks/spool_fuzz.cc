@@ -1,38 +1,38 @@
-// libFuzzer target for Spool recovery: any bytes found in a segment file (and
-// in the cursor file) must open without crashing or hanging, and the spool
-// must stay consistent with itself: batches are well formed, reading finds no
-// bad bytes that Open() did not, and once everything read is acknowledged
-// nothing is pending. Random bytes rarely carry a valid CRC, so each input is
-// also tried with the CRCs of record-looking runs recomputed, which takes the
-// fuzzer past the checksum into the record fields and the resynchronisation.
+// libFuzzer target for the spool's record format (sinks/spool_record.h):
+// any bytes found in a segment file must be walked without crashing or
+// hanging, and the walk must agree with itself: its items tile the file
+// from 0 to the end, a bad run always ends at a valid record or at the end,
+// a walk started at any item boundary (or inside a bad run) finds the same
+// items from there on, a walk of a shorter file finds the same items before
+// its end, and every record read encodes back to its bytes. These are what
+// Spool relies on when it opens a spool after a crash and when it reads
+// from a saved cursor. Random bytes rarely carry a valid CRC, so each input
+// is also walked with the CRCs of record-looking runs recomputed, which
+// takes the fuzzer past the checksum into the record fields and the
+// resynchronisation. Works on the input bytes alone: no file is written.
 //
 // Input: the segment file's bytes. Its header decides the file's class and
-// number when it has them. Inputs of more than 84 bytes are also tried split:
-// the last 84 bytes as the cursor file (magic and CRC made right).
-#include <stdlib.h>
-
+// number when it has them. Inputs of more than 84 bytes also give their last
+// 84 bytes as a cursor file, decoded as they are and with magic and CRC
+// made right. Short inputs are also tried as a segment file name.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/crc32c.h"
-#include "sinks/spool.h"
+#include "sinks/spool_record.h"
 
 namespace {
 
-namespace fs = std::filesystem;
-using picket::Spool;
-using picket::SpoolBatch;
-using picket::SpoolClass;
+using picket::SpoolScanItem;
+using picket::SpoolSegmentScanner;
 
 constexpr uint32_t kRecordMagic = 0xA55AC0DE;
-constexpr size_t kCursorSize = 84;
+constexpr size_t kCursorSize = picket::kSpoolCursorSize;
 
-uint64_t Load(const std::string& b, size_t at, int bytes) {
+uint64_t Load(std::string_view b, size_t at, int bytes) {
   uint64_t v = 0;
   for (int i = bytes - 1; i >= 0; --i) {
     v = (v << 8) | static_cast<uint8_t>(b[at + i]);
@@ -42,6 +42,10 @@ uint64_t Load(const std::string& b, size_t at, int bytes) {
 
 void Store(std::string* b, size_t at, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) (*b)[at + i] = static_cast<char>(v >> 8 * i);
+}
+
+void Check(bool ok) {
+  if (!ok) __builtin_trap();
 }
 
 // Gives every run that starts with the record magic and whose length fits
@@ -68,127 +72,120 @@ std::string FixCursor(std::string bytes) {
   return bytes;
 }
 
-void WriteFile(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
+struct Item {
+  SpoolScanItem::Type type;
+  uint64_t offset;
+  uint64_t length;
+  bool operator==(const Item&) const = default;
+};
 
-std::string SegmentName(const char* cls, uint64_t number) {
-  char name[64];
-  std::snprintf(name, sizeof(name), "%s-%016llx.seg", cls,
-                static_cast<unsigned long long>(number));
-  return name;
-}
-
-// Reads every class dry, acknowledging the batches `ack` picks, and checks
-// each batch. Returns false when the spool looped.
-bool Drain(Spool& spool, bool (*ack)(uint64_t n)) {
-  for (int c = 0; c < picket::kSpoolClassCount; ++c) {
-    const auto cls = static_cast<SpoolClass>(c);
-    SpoolBatch batch;
-    uint64_t n = 0;
-    while (spool.ReadBatch(cls, 64, 3, &batch)) {
-      if (++n > 1000000) return false;
-      size_t bytes = 0;
-      if (batch.cls != cls || batch.records.empty() ||
-          batch.records.size() > 3 || !(batch.start < batch.end)) {
-        __builtin_trap();
-      }
-      for (const picket::SpoolRecord& r : batch.records) {
-        if (r.kind != batch.kind) __builtin_trap();
-        bytes += r.data.size();
-      }
-      if (bytes != batch.data_bytes) __builtin_trap();
-      if (ack(n)) spool.Ack(batch.id);
+// The items of a walk of the first `size` bytes from `start`; at most
+// `most` of them.
+std::vector<Item> Walk(std::string_view bytes, uint64_t size, size_t cls,
+                       uint64_t number, uint64_t start,
+                       size_t most = SIZE_MAX) {
+  picket::SpoolMemoryBytes source(bytes);
+  SpoolSegmentScanner scanner(&source, size, cls, number, start);
+  std::vector<Item> items;
+  SpoolScanItem item;
+  while (items.size() < most && scanner.Next(&item)) {
+    items.push_back({item.type, item.offset, item.length});
+    if (item.type != SpoolScanItem::Type::kRecord) continue;
+    // A record reads back as what encodes to its bytes (when its reserved
+    // bytes are 0, as the writer leaves them).
+    Check(item.length == 32 + uint64_t{item.data_size});
+    Check(picket::EncodedSpoolRecordSize(bytes, item.offset) == item.length);
+    if (Load(bytes, item.offset + 30, 2) == 0) {
+      std::string again;
+      picket::AppendSpoolRecord(
+          &again, item.seq, item.time_ms, static_cast<uint8_t>(cls), item.kind,
+          std::string_view(reinterpret_cast<const char*>(item.data),
+                           item.data_size));
+      Check(again == bytes.substr(item.offset, item.length));
     }
   }
-  return true;
+  Check(!scanner.failed());  // memory never fails
+  return items;
 }
 
-void CheckAllDelivered(const Spool& spool) {
-  if (spool.stats().pending != 0) __builtin_trap();
-  for (int c = 0; c < picket::kSpoolClassCount; ++c) {
-    if (spool.Backlog(static_cast<SpoolClass>(c)).records != 0) {
-      __builtin_trap();
-    }
-  }
-}
-
-void Exercise(const std::string& segment, const std::string* cursor,
-              bool newer_segment) {
-  static const char* kClasses[] = {"low", "medium", "high", "alert"};
-  std::string templ = (fs::temp_directory_path() / "spool_fuzz.XXXXXX");
-  if (mkdtemp(templ.data()) == nullptr) return;
-  const fs::path dir = templ;
-
+void CheckSegment(std::string_view bytes) {
   // Name the file as its header says, so that a valid header stays valid.
-  int cls = 0;
+  size_t cls = 0;
   uint64_t number = 1;
-  if (segment.size() >= 16) {
-    cls = static_cast<uint8_t>(segment[6]) % 4;
-    number = Load(segment, 8, 8) % ((1ull << 62) - 1);  // +1 stays valid
+  if (bytes.size() >= 16) {
+    cls = static_cast<uint8_t>(bytes[6]) % picket::kSpoolClassCount;
+    number = Load(bytes, 8, 8);
   }
-  WriteFile(dir / SegmentName(kClasses[cls], number), segment);
-  if (newer_segment) {  // so that the input is not the newest: no torn tail
-    std::string header("PSEG\x01\x00\x00\x00", 8);
-    header[6] = static_cast<char>(cls);
-    header.resize(16);
-    Store(&header, 8, number + 1, 8);
-    WriteFile(dir / SegmentName(kClasses[cls], number + 1), header);
-  }
-  if (cursor != nullptr) WriteFile(dir / "cursor", *cursor);
+  const uint64_t size = bytes.size();
+  const std::vector<Item> items = Walk(bytes, size, cls, number, 0);
 
-  picket::SpoolOptions options;
-  options.dir = dir.string();
-  options.fsync = picket::FsyncPolicy::kNever;
-  options.max_bytes = 1 << 20;
-  options.segment_bytes = 4096;
-  {
-    auto opened = Spool::Open(options);
-    if (!opened.ok()) __builtin_trap();  // content never makes Open() fail
-    Spool& spool = **opened;
-    const uint64_t corrupt = spool.stats().corrupt_records;
-    if (!Drain(spool, [](uint64_t n) { return n % 2 == 0; })) __builtin_trap();
-    spool.Rewind();
-    if (!Drain(spool, [](uint64_t) { return true; })) __builtin_trap();
-    CheckAllDelivered(spool);
-    if (spool.stats().corrupt_records != corrupt) __builtin_trap();
-    for (int c = 0; c < picket::kSpoolClassCount; ++c) {
-      spool.Append(static_cast<SpoolClass>(c), 1, "after", 0);
+  uint64_t at = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& it = items[i];
+    Check(it.offset == at && it.length > 0 && it.length <= size - at);
+    if (it.type == SpoolScanItem::Type::kHeader) {
+      Check(it.offset == 0 && it.length == 16);
+    } else if (it.type == SpoolScanItem::Type::kRecord) {
+      Check(it.offset != 0);
     }
-    (void)spool.Flush(0);
-    (void)spool.SaveCursor();
-  }
-  {
-    auto opened = Spool::Open(options);
-    if (!opened.ok()) __builtin_trap();
-    Spool& spool = **opened;
-    for (int c = 0; c < picket::kSpoolClassCount; ++c) {
-      SpoolBatch batch;
-      if (!spool.ReadBatch(static_cast<SpoolClass>(c), 64, 100, &batch) ||
-          batch.records.size() != 1 || batch.records[0].data != "after") {
-        __builtin_trap();  // what was written after recovery is all there
-      }
-      spool.Ack(batch.id);
+    if (it.type == SpoolScanItem::Type::kBad && i + 1 < items.size()) {
+      Check(items[i + 1].type == SpoolScanItem::Type::kRecord);
     }
-    CheckAllDelivered(spool);
+    at += it.length;
+    // From any boundary the walk goes on the same way.
+    if (it.offset > 0) {
+      Check(Walk(bytes, size, cls, number, it.offset, 1) ==
+            std::vector<Item>{it});
+    }
+    // From inside a bad run it reaches the same next record.
+    if (it.type == SpoolScanItem::Type::kBad && it.length > 1) {
+      const Item rest{it.type, it.offset + 1, it.length - 1};
+      Check(Walk(bytes, size, cls, number, it.offset + 1, 1) ==
+            std::vector<Item>{rest});
+    }
   }
-  std::error_code ec;
-  fs::remove_all(dir, ec);
+  Check(at == size);
+
+  // A file cut at the start of its last record: the same items before it.
+  for (size_t i = items.size(); i-- > 1;) {
+    if (items[i].type != SpoolScanItem::Type::kRecord) continue;
+    std::vector<Item> before(items.begin(), items.begin() + i);
+    Check(Walk(bytes, items[i].offset, cls, number, 0) == before);
+    break;
+  }
+}
+
+void CheckCursor(std::string_view bytes) {
+  picket::SpoolCursorFile cursor;
+  if (picket::DecodeSpoolCursor(bytes, &cursor)) {
+    Check(picket::EncodeSpoolCursor(cursor) == bytes);
+  }
+}
+
+void CheckFileName(std::string_view name) {
+  size_t cls = 0;
+  uint64_t number = 0;
+  if (picket::ParseSpoolSegmentFileName(name, &cls, &number)) {
+    Check(number < picket::kSpoolSegmentNumberLimit);
+    Check(picket::SpoolSegmentFileName(cls, number) == name);
+  }
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
-  const std::string fixed = FixRecordCrcs(input);
-  Exercise(input, nullptr, false);
-  Exercise(input, nullptr, true);
-  Exercise(fixed, nullptr, false);
+  CheckSegment(input);
+  CheckSegment(FixRecordCrcs(input));
   if (size > kCursorSize) {
-    const std::string cursor = FixCursor(input.substr(size - kCursorSize));
-    Exercise(FixRecordCrcs(input.substr(0, size - kCursorSize)), &cursor,
-             false);
+    const std::string tail = input.substr(size - kCursorSize);
+    CheckCursor(tail);
+    const std::string cursor = FixCursor(tail);
+    picket::SpoolCursorFile decoded;
+    Check(picket::DecodeSpoolCursor(cursor, &decoded));
+    CheckCursor(cursor);
+    CheckSegment(FixRecordCrcs(input.substr(0, size - kCursorSize)));
   }
+  if (size <= 64) CheckFileName(input);
   return 0;
 }

@@ -1096,12 +1096,5 @@ TEST_F(SpoolTest, WritesTheBytesTheFormatDocumentShows) {
   EXPECT_EQ(ReadBytes(path("cursor")), blocks[1]);
 }
 
-TEST(SpoolClassNameTest, NamesEveryClass) {
-  EXPECT_EQ(SpoolClassName(kLow), "low");
-  EXPECT_EQ(SpoolClassName(kMedium), "medium");
-  EXPECT_EQ(SpoolClassName(kHigh), "high");
-  EXPECT_EQ(SpoolClassName(kAlert), "alert");
-}
-
 }  // namespace
 }  // namespace picket

@@ -5,12 +5,15 @@
 // sink sends from the spool in batches, QoS 1, and a record leaves the spool
 // only when the broker acknowledged the message that carried it. Alerts are
 // sent at once; other events wait up to their priority's batch interval.
-// The connection lives in the agent's event loop (libmosquitto driven by
-// mosquitto_loop_read/write/misc on readiness, no thread of its own) and is
+// The connection (sinks/mqtt/connection.h) lives in the agent's event loop
+// (libmosquitto driven on readiness, no thread of its own) and is
 // re-established with jittered exponential backoff; each attempt uses a
 // fresh client, and after a loss everything unacknowledged is sent again
 // from the spool (QoS 1: duplicates possible, losses not; event ids let the
-// receiver drop duplicates). On a clean stop (BeginStop()) it sends what
+// receiver drop duplicates). The sink owns the spool, the connection, the
+// remote-configuration channel (sinks/mqtt/remote_channel.h) and the
+// credentials read from the secret files (sinks/mqtt/secrets.h), and wires
+// them: what to send when, and what an acknowledgement removes. On a clean stop (BeginStop()) it sends what
 // the batch windows hold and waits for the acknowledgements, within
 // sinks.mqtt.stop_timeout.
 //
