@@ -13,6 +13,7 @@ constexpr uint64_t kSeed = 0x70696b6574ULL;
 }  // namespace
 
 bool DistinctCounter::Add(std::string_view value) {
+  ++added_;
   uint64_t hash = Xxh64(value.data(), value.size(), kSeed);
   if (!exact()) {
     AddToSketch(hash);
@@ -58,9 +59,11 @@ uint64_t DistinctCounter::Count() const {
   if (estimate <= 2.5 * m && zeros > 0) {
     estimate = m * std::log(m / static_cast<double>(zeros));
   }
-  // Never below what was counted exactly before the switch.
-  return std::max<uint64_t>(static_cast<uint64_t>(std::llround(estimate)),
-                            kExactLimit + 1);
+  // Never below what was counted exactly before the switch, never above
+  // what was added.
+  uint64_t n = std::max<uint64_t>(static_cast<uint64_t>(std::llround(estimate)),
+                                  kExactLimit + 1);
+  return std::min(n, added_);
 }
 
 }  // namespace picket

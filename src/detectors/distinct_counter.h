@@ -23,7 +23,8 @@ class DistinctCounter {
   // Counts `value`; returns true when it was certainly not seen before
   // (always false once the count is an estimate).
   bool Add(std::string_view value);
-  // The number of distinct values added: exact while exact() is true.
+  // The number of distinct values added: exact while exact() is true, and
+  // never more than the number of Add() calls.
   uint64_t Count() const;
   bool exact() const { return registers_.empty(); }
 
@@ -31,6 +32,7 @@ class DistinctCounter {
   static constexpr int kPrecision = 10;  // 2^10 registers
   void AddToSketch(uint64_t hash);
 
+  uint64_t added_ = 0;
   std::vector<uint64_t> hashes_;    // exact phase
   std::vector<uint8_t> registers_;  // sketch phase
 };

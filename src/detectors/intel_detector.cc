@@ -52,6 +52,11 @@ std::string Seconds(int64_t ns) {
   return std::to_string((std::max<int64_t>(ns, 0) + 999999999) / 1000000000);
 }
 
+// "1 connection", "2 connections".
+std::string Counted(uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string Listed(const IntelMatch& m) {
   return std::string(m.indicator()) + " (listed by " + std::string(m.feed()) +
          " as " + std::string(IntelCategoryName(m.category())) + ")";
@@ -262,7 +267,8 @@ void IntelDetector::Report(const Campaign& c, const char* phase,
   const std::string p = phase;
   const bool start = p == "start";
   const std::string matches = std::to_string(c.matches);
-  const std::string distinct = std::to_string(c.distinct.Count());
+  const uint64_t distinct_count = c.distinct.Count();
+  const std::string distinct = std::to_string(distinct_count);
   std::string sample;
   for (const std::string& s : c.sample) {
     if (!sample.empty()) sample += ",";
@@ -294,9 +300,9 @@ void IntelDetector::Report(const Campaign& c, const char* phase,
                       : c.exe + " (pid " + std::to_string(c.pid) + ")";
     const std::string what = std::string(c.network ? "network " : "address ") +
                              c.indicator + " (" + c.category + ")";
-    const std::string counts = matches + " connection(s) " +
-                               (outbound ? "to " : "from ") + distinct +
-                               " address(es)";
+    const std::string counts = Counted(c.matches, "connection", "connections") +
+                               (outbound ? " to " : " from ") +
+                               Counted(distinct_count, "address", "addresses");
     if (start) {
       std::string peer = n.remote_address;
       if (n.remote_port != 0) peer += " port " + std::to_string(n.remote_port);
@@ -318,11 +324,13 @@ void IntelDetector::Report(const Campaign& c, const char* phase,
       for (const std::string& proto : c.protocols) {
         protocols += (protocols.empty() ? "" : ",") + proto;
       }
+      std::string actor = c.exe.empty()
+                              ? std::string("An unknown process")
+                              : c.exe + " (pid " + std::to_string(c.pid) + ")";
       description =
-          (outbound ? "This device (" + who + ") made "
-                    : std::string("This device received ")) +
-          counts + " (" + protocols + ") in " + c.listed + " over " + span +
-          " s, among them " + sample + "." +
+          (outbound ? actor + " made " : std::string("This device received ")) +
+          counts + " (" + protocols + ") matching " + c.listed + " over " +
+          span + " s, among them " + sample + "." +
           (p == "end" ? " Nothing more has matched for " +
                             Seconds(config_.campaign_end_ms * kNsPerMs) + " s."
                       : "");
@@ -348,8 +356,9 @@ void IntelDetector::Report(const Campaign& c, const char* phase,
     details.emplace_back("addresses", distinct);
   } else {
     const auto& d = std::get<DnsEvent>(evidence.payload);
-    const std::string counts =
-        matches + " answer(s) for " + distinct + " name(s)";
+    const std::string counts = Counted(c.matches, "answer", "answers") +
+                               " for " +
+                               Counted(distinct_count, "name", "names");
     if (start) {
       const std::string& name = c.sample.front();
       title = "DNS resolution of a threat-intelligence domain: " + name;
