@@ -109,11 +109,14 @@ void IntelDetector::OnConnection(const Event& event, const NetworkEvent& n,
                           std::string(IntelCategoryName(m->category())) + "|" +
                           n.direction;
   const uint64_t count = n.count;
+  // When the flow was active: a periodic or final report comes later.
+  const int64_t seen_ns = n.last_seen_ns != 0 ? n.last_seen_ns : event.time_ns;
   if (Campaign* c = Find(key, n.exe, n.pid)) {
-    Count(c, event, n.remote_address, count, n.protocol);
+    Count(c, event, seen_ns, n.remote_address, count, n.protocol);
     MaybeRemind(c, event.time_ns / kNsPerMs, out);
     return;
   }
+  if (IsLate(key, seen_ns)) return;
   const bool outbound = n.direction == "outbound";
   Severity severity = Severity::kMedium;
   if (outbound) {
@@ -136,8 +139,10 @@ void IntelDetector::OnConnection(const Event& event, const NetworkEvent& n,
   c->category = std::string(IntelCategoryName(m->category()));
   AddMatchDetails(*m, &c->match);
   c->direction = n.direction;
-  c->first_ns = event.time_ns;
-  Count(c, event, n.remote_address, std::max<uint64_t>(count, 1), n.protocol);
+  c->first_ns =
+      n.first_seen_ns != 0 ? std::min(n.first_seen_ns, seen_ns) : seen_ns;
+  Count(c, event, seen_ns, n.remote_address, std::max<uint64_t>(count, 1),
+        n.protocol);
   c->last_alert_ms = event.time_ns / kNsPerMs;
   Report(*c, "start", event, out);
 }
@@ -154,7 +159,7 @@ void IntelDetector::OnDns(const Event& event, const DnsEvent& d,
     const std::string key = m->indicator() + "|" + std::string(m->feed()) +
                             ":" + std::string(IntelCategoryName(m->category()));
     if (Campaign* c = Find(key, std::string(), 0)) {
-      Count(c, event, *name, 1, std::string());
+      Count(c, event, event.time_ns, *name, 1, std::string());
       MaybeRemind(c, event.time_ns / kNsPerMs, out);
       return;
     }
@@ -167,7 +172,7 @@ void IntelDetector::OnDns(const Event& event, const DnsEvent& d,
     c->category = std::string(IntelCategoryName(m->category()));
     AddMatchDetails(*m, &c->match);
     c->first_ns = event.time_ns;
-    Count(c, event, *name, 1, std::string());
+    Count(c, event, event.time_ns, *name, 1, std::string());
     c->last_alert_ms = event.time_ns / kNsPerMs;
     Report(*c, "start", event, out);
     return;  // one alert per answer is enough
@@ -239,11 +244,18 @@ IntelDetector::Campaign* IntelDetector::Start(const std::string& key) {
   return c;
 }
 
-void IntelDetector::Count(Campaign* c, const Event& event,
+bool IntelDetector::IsLate(const std::string& key, int64_t seen_ns) {
+  auto it = ended_.find(key);
+  if (it == ended_.end() || seen_ns > it->second) return false;
+  ++late_;
+  return true;
+}
+
+void IntelDetector::Count(Campaign* c, const Event& event, int64_t seen_ns,
                           const std::string& item, uint64_t matches,
                           const std::string& protocol) {
   c->matches += matches;
-  c->last_ns = std::max(c->last_ns, event.time_ns);
+  c->last_ns = std::max(c->last_ns, seen_ns);
   if (c->distinct.Add(item) && c->sample.size() < kSampleSize) {
     c->sample.push_back(item);
   }
@@ -267,7 +279,9 @@ void IntelDetector::Report(const Campaign& c, const char* phase,
   const std::string p = phase;
   const bool start = p == "start";
   const std::string matches = std::to_string(c.matches);
-  const uint64_t distinct_count = c.distinct.Count();
+  // Each address or name stood for at least one match; an estimate a few
+  // per cent high must not say otherwise.
+  const uint64_t distinct_count = std::min(c.distinct.Count(), c.matches);
   const std::string distinct = std::to_string(distinct_count);
   std::string sample;
   for (const std::string& s : c.sample) {
@@ -409,13 +423,30 @@ void IntelDetector::Report(const Campaign& c, const char* phase,
   out.Emit(std::move(alert));
 }
 
+void IntelDetector::RememberEnd(const std::string& key, int64_t last_ns) {
+  auto it = ended_.find(key);
+  if (it != ended_.end()) {
+    it->second = std::max(it->second, last_ns);
+    return;
+  }
+  if (ended_.size() >= config_.max_tracked) {
+    auto oldest = ended_.begin();
+    for (auto e = ended_.begin(); e != ended_.end(); ++e) {
+      if (e->second < oldest->second) oldest = e;
+    }
+    ended_.erase(oldest);
+  }
+  ended_.emplace(key, last_ns);
+}
+
 void IntelDetector::EndQuietCampaigns(int64_t now_ms, AlertEmitter& out) {
   for (auto it = campaigns_.begin(); it != campaigns_.end();) {
     std::vector<Campaign>& list = it->second;
     for (auto c = list.begin(); c != list.end();) {
       if (now_ms - c->last_ns / kNsPerMs >= config_.campaign_end_ms) {
         Report(*c, "end", c->last_event, out);
-        ++ended_;
+        RememberEnd(c->key, c->last_ns);
+        ++campaigns_ended_;
         --tracked_;
         c = list.erase(c);
       } else {
@@ -454,9 +485,10 @@ ComponentStats IntelDetector::Stats() const {
            {"alerts", alerts_},
            {"no_store", no_store_},
            {"campaigns_started", started_},
-           {"campaigns_ended", ended_},
+           {"campaigns_ended", campaigns_ended_},
            {"tracked", tracked_},
-           {"evicted", evicted_}}};
+           {"evicted", evicted_},
+           {"late", late_}}};
 }
 
 }  // namespace picket

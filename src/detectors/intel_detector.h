@@ -97,9 +97,17 @@ class IntelDetector final : public Detector {
   Campaign* Find(const std::string& key, const std::string& exe, uint32_t pid);
   // A new campaign for `key` (forgetting the longest-quiet one when full).
   Campaign* Start(const std::string& key);
-  // Counts one match into `c`: `item` is the address or name.
-  void Count(Campaign* c, const Event& event, const std::string& item,
-             uint64_t matches, const std::string& protocol);
+  // True when a report of activity at `seen_ns` comes after the campaign
+  // of `key` that covered it was summarised (a flow's periodic or final
+  // report): it is counted as late and raises nothing.
+  bool IsLate(const std::string& key, int64_t seen_ns);
+  // Remembers that the campaign of `key` ended, active until `last_ns`.
+  void RememberEnd(const std::string& key, int64_t last_ns);
+  // Counts one match, active at `seen_ns`, into `c`: `item` is the address
+  // or name.
+  void Count(Campaign* c, const Event& event, int64_t seen_ns,
+             const std::string& item, uint64_t matches,
+             const std::string& protocol);
   // Reminds when the realert interval has passed since the last alert.
   void MaybeRemind(Campaign* c, int64_t now_ms, AlertEmitter& out);
   void Report(const Campaign& c, const char* phase, const Event& evidence,
@@ -117,7 +125,11 @@ class IntelDetector final : public Detector {
   uint64_t matches_ = 0;
   uint64_t alerts_ = 0;
   uint64_t started_ = 0;
-  uint64_t ended_ = 0;
+  uint64_t campaigns_ended_ = 0;
+  uint64_t late_ = 0;
+  // Last activity of recently ended campaigns, by key (at most
+  // max_tracked; the oldest is forgotten first).
+  std::unordered_map<std::string, int64_t> ended_;
   uint64_t evicted_ = 0;
 };
 

@@ -270,6 +270,27 @@ TEST_F(IntelDetectorTest, EndSummaryOnlyAfterQuietPeriod) {
   EXPECT_NE(out_.alerts[2].dedup_key, out_.alerts[0].dedup_key);
 }
 
+TEST_F(IntelDetectorTest, LateReportOfEndedCampaignRaisesNothing) {
+  auto d = Make();
+  d->OnEvent(Flow(Host10(1), kT0, 9, "/bin/scan"), out_);
+  d->OnEvent(Flow(Host10(2), kT0 + 10 * kSecond, 9, "/bin/scan"), out_);
+  d->OnEvent(Tick(kT0 + 45 * kSecond), out_);
+  ASSERT_EQ(out_.alerts.size(), 2u);
+  EXPECT_EQ(Phase(out_.alerts[1]), "end");
+  // The collector's report at stop of a flow active at 5 s, owner unknown.
+  Event late = Flow(Host10(3), kT0 + 46 * kSecond);
+  std::get<NetworkEvent>(late.payload).first_seen_ns = kT0 + 5 * kSecond;
+  std::get<NetworkEvent>(late.payload).last_seen_ns = kT0 + 5 * kSecond;
+  d->OnEvent(late, out_);
+  EXPECT_EQ(out_.alerts.size(), 2u);
+  EXPECT_EQ(Counters(*d)["late"], 1u);
+  // New activity is a new campaign.
+  d->OnEvent(Flow(Host10(4), kT0 + 47 * kSecond), out_);
+  ASSERT_EQ(out_.alerts.size(), 3u);
+  EXPECT_EQ(Phase(out_.alerts[2]), "start");
+  EXPECT_EQ(Counters(*d)["late"], 1u);
+}
+
 TEST_F(IntelDetectorTest, ProcessesHaveTheirOwnCampaigns) {
   auto d = Make();
   // Flows whose owner is not known yet join the campaign; the first known
