@@ -684,7 +684,7 @@ TEST(ConfigTest, AlertBudgetAndIntelCampaigns) {
             "at least 1s");
   EXPECT_EQ(Errors("detectors:\n  intel:\n    max_tracked: 15\n"),
             "t.yaml:3: detectors.intel.max_tracked: expected an integer "
-            "between 16 and 1048576");
+            "between 16 and 65536");
 }
 
 }  // namespace
