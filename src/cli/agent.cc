@@ -111,6 +111,7 @@ Status Agent::Run() {
   popts.run_id = RandomRunId();
   popts.queue_capacity = config_.engine.queue_capacity;
   popts.dedup_window_ms = config_.engine.alert_dedup_window_ms;
+  popts.alert_budget = config_.engine.alert_budget;
   pipeline_ = std::make_unique<Pipeline>(popts, &clock_);
   loop_->AddAfterHook([this] {
     pipeline_->Drain();
@@ -383,6 +384,7 @@ void Agent::ApplyConfig(Config config) {
   intel_busy_ = false;
   intel_.reset();
   config_ = std::move(config);
+  pipeline_->SetAlertBudget(config_.engine.alert_budget);
   LogLevel level;
   if (ParseLogLevel(config_.log_level, &level)) SetLogLevel(level);
   Status st = StartParts();

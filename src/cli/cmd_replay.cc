@@ -95,6 +95,7 @@ int ReplayCommand(int argc, char** argv) {
   popts.run_id = "replay";
   popts.queue_capacity = 1 << 20;
   popts.dedup_window_ms = config.engine.alert_dedup_window_ms;
+  popts.alert_budget = config.engine.alert_budget;
   Pipeline pipeline(popts, &clock);
   if (intel_path.empty() && !config_path.empty())
     intel_path = config.intel.path;

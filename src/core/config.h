@@ -56,6 +56,10 @@ struct EngineConfig {
   int64_t statistics_interval_ms = 300000;  // 0 disables statistics events
   int64_t alert_dedup_window_ms = 3600000;  // same alert suppressed within
   int64_t heartbeat_interval_ms = 60000;    // 0 disables agent.heartbeat
+  // Alerts one detector may raise per minute; more are dropped and counted
+  // (alerts_over_budget). Summarising detectors raise a few per attack, so
+  // only a storm reaches it. 0: no budget.
+  uint32_t alert_budget = 60;
 
   template <typename V>
   void Options(V& v) {
@@ -69,6 +73,8 @@ struct EngineConfig {
                "a repeated alert is reported once per window");
     v.Duration("heartbeat_interval", &heartbeat_interval_ms,
                {kMsPerSecond, true}, "period of agent.heartbeat events");
+    v.Int("alert_budget", &alert_budget, {0, 1000000},
+          "alerts one detector may raise per minute; 0: no limit");
   }
 };
 

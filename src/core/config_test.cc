@@ -662,5 +662,30 @@ TEST(ConfigTest, DocumentationExamplesAreAccurate) {
   EXPECT_EQ(checked_error_blocks, 1);
 }
 
+TEST(ConfigTest, AlertBudgetAndIntelCampaigns) {
+  Config defaults;
+  EXPECT_EQ(defaults.engine.alert_budget, 60u);
+  EXPECT_EQ(defaults.detectors.intel.realert_interval_ms, 600000);
+  EXPECT_EQ(defaults.detectors.intel.campaign_end_ms, 300000);
+  EXPECT_EQ(defaults.detectors.intel.max_tracked, 256u);
+  Config c = ParseOk(
+      "engine:\n  alert_budget: 0\n"
+      "detectors:\n  intel:\n    realert_interval: 2m\n"
+      "    campaign_end: 30s\n    max_tracked: 16\n");
+  EXPECT_EQ(c.engine.alert_budget, 0u);
+  EXPECT_EQ(c.detectors.intel.realert_interval_ms, 120000);
+  EXPECT_EQ(c.detectors.intel.campaign_end_ms, 30000);
+  EXPECT_EQ(c.detectors.intel.max_tracked, 16u);
+  EXPECT_EQ(Errors("engine:\n  alert_budget: -1\n"),
+            "t.yaml:2: engine.alert_budget: expected an integer between 0 "
+            "and 1000000");
+  EXPECT_EQ(Errors("detectors:\n  intel:\n    campaign_end: 0\n"),
+            "t.yaml:3: detectors.intel.campaign_end: expected a duration of "
+            "at least 1s");
+  EXPECT_EQ(Errors("detectors:\n  intel:\n    max_tracked: 15\n"),
+            "t.yaml:3: detectors.intel.max_tracked: expected an integer "
+            "between 16 and 65536");
+}
+
 }  // namespace
 }  // namespace picket

@@ -73,6 +73,7 @@ void Pipeline::Process(Event& event) {
       ++alerts_suppressed_;
       continue;
     }
+    if (OverBudget(alert)) continue;
     ++alerts_;
     Event out;
     out.device_id = options_.device_id;
@@ -130,17 +131,64 @@ bool Pipeline::IsRepeat(const Alert& alert) {
   return false;
 }
 
+bool Pipeline::OverBudget(const Alert& alert) {
+  if (options_.alert_budget == 0) return false;
+  constexpr int64_t kWindowMs = 60000;
+  int64_t now = clock_->MonotonicMs();
+  Budget& b = budgets_[alert.detector];
+  if (b.used == 0 || now - b.window_start_ms >= kWindowMs) {
+    // A minute without excess ends the episode: the next one is announced.
+    if (b.over_in_window == 0) b.announced = false;
+    b.window_start_ms = now;
+    b.used = 0;
+    b.over_in_window = 0;
+  }
+  if (b.used < options_.alert_budget) {
+    ++b.used;
+    return false;
+  }
+  ++b.over;
+  ++b.over_in_window;
+  ++alerts_over_budget_;
+  if (!b.announced) {
+    b.announced = true;
+    const std::string who = alert.detector.empty() ? "engine" : alert.detector;
+    Event status = MakeStatusEvent(
+        clock_->RealtimeNs(), who, "alert_budget",
+        who + " raised more than " + std::to_string(options_.alert_budget) +
+            " alerts in a minute; its further alerts are dropped until a "
+            "minute passes (counted as alerts_over_budget in its "
+            "statistics). First dropped: " +
+            alert.type_id + ": " + alert.title,
+        Priority::kHigh);
+    status.device_id = options_.device_id;
+    status.id = NextRunId();
+    for (auto& sink : sinks_) sink->Write(status);
+  }
+  return true;
+}
+
 std::vector<ComponentStats> Pipeline::Stats() const {
   std::vector<ComponentStats> out;
   ComponentStats engine;
   engine.name = "engine";
   engine.counters = {
-      {"queued", queue_.pushed()}, {"dropped", queue_.dropped()},
-      {"processed", processed_},   {"queue_high_water", queue_.high_water()},
-      {"alerts", alerts_},         {"alerts_suppressed", alerts_suppressed_},
+      {"queued", queue_.pushed()},
+      {"dropped", queue_.dropped()},
+      {"processed", processed_},
+      {"queue_high_water", queue_.high_water()},
+      {"alerts", alerts_},
+      {"alerts_suppressed", alerts_suppressed_},
+      {"alerts_over_budget", alerts_over_budget_},
   };
   out.push_back(std::move(engine));
-  for (const auto& d : detectors_) out.push_back(d->Stats());
+  for (const auto& d : detectors_) {
+    ComponentStats stats = d->Stats();
+    auto it = budgets_.find(d->name());
+    stats.counters.emplace_back("alerts_over_budget",
+                                it == budgets_.end() ? 0 : it->second.over);
+    out.push_back(std::move(stats));
+  }
   for (const auto& s : sinks_) out.push_back(s->Stats());
   return out;
 }

@@ -228,5 +228,159 @@ TEST_F(PipelineTest, NoFlushWhenNothingWasProcessed) {
   EXPECT_EQ(sink_->flushes, 0);
 }
 
+// Alerts on every event, each with its own dedup key.
+class StormDetector final : public Detector {
+ public:
+  explicit StormDetector(std::string name) : name_(std::move(name)) {}
+  std::string name() const override { return name_; }
+  void OnEvent(const Event& event, AlertEmitter& out) override {
+    out.Emit(MakeAlert(event, "test.storm", Severity::kLow, "storm " + name_,
+                       "d", "r", std::to_string(n_++)));
+  }
+  ComponentStats Stats() const override { return {name_, {{"alerts", n_}}}; }
+
+ private:
+  std::string name_;
+  uint64_t n_ = 0;
+};
+
+class AlertBudgetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PipelineOptions o;
+    o.device_id = "dev-1";
+    o.run_id = "abc";
+    o.queue_capacity = 1024;
+    o.alert_budget = 3;
+    o.dedup_window_ms = 0;
+    pipeline_ = std::make_unique<Pipeline>(o, &clock_);
+    pipeline_->AddDetector(std::make_unique<StormDetector>("detector.a"));
+    pipeline_->AddDetector(std::make_unique<StormDetector>("detector.b"));
+    pipeline_->AddSink(std::make_unique<RecordingSink>(&written_));
+  }
+
+  // Submits and processes `n` events; returns what was written.
+  std::vector<Event> Run(int n) {
+    written_.clear();
+    for (int i = 0; i < n; ++i) EXPECT_TRUE(pipeline_->Submit(Exec("/a")));
+    pipeline_->Drain();
+    return written_;
+  }
+
+  static int Alerts(const std::vector<Event>& events, const std::string& d) {
+    int n = 0;
+    for (const Event& e : events) {
+      n += e.type == EventType::kAlert &&
+           std::get<Alert>(e.payload).detector == d;
+    }
+    return n;
+  }
+
+  static std::vector<AgentStatus> Budgets(const std::vector<Event>& events) {
+    std::vector<AgentStatus> out;
+    for (const Event& e : events) {
+      if (e.type != EventType::kAgentStatus) continue;
+      EXPECT_EQ(e.priority, Priority::kHigh);
+      EXPECT_EQ(e.device_id, "dev-1");
+      EXPECT_FALSE(e.id.empty());
+      out.push_back(std::get<AgentStatus>(e.payload));
+    }
+    return out;
+  }
+
+  std::map<std::string, uint64_t> Counters(const std::string& component) {
+    for (const ComponentStats& s : pipeline_->Stats()) {
+      if (s.name == component) return {s.counters.begin(), s.counters.end()};
+    }
+    ADD_FAILURE() << "no " << component;
+    return {};
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::vector<Event> written_;
+};
+
+TEST_F(AlertBudgetTest, EachDetectorGetsItsBudgetPerMinute) {
+  std::vector<Event> out = Run(10);
+  EXPECT_EQ(Alerts(out, "detector.a"), 3);
+  EXPECT_EQ(Alerts(out, "detector.b"), 3);
+  std::vector<AgentStatus> budgets = Budgets(out);
+  ASSERT_EQ(budgets.size(), 2u);
+  EXPECT_EQ(budgets[0].component, "detector.a");
+  EXPECT_EQ(budgets[0].state, "alert_budget");
+  EXPECT_NE(budgets[0].detail.find("more than 3 alerts in a minute"),
+            std::string::npos)
+      << budgets[0].detail;
+  EXPECT_EQ(budgets[1].component, "detector.b");
+  // The announcement comes where the first alert was dropped, before
+  // the events that follow.
+  EXPECT_EQ(Counters("engine")["alerts"], 6u);
+  EXPECT_EQ(Counters("engine")["alerts_over_budget"], 14u);
+  EXPECT_EQ(Counters("detector.a")["alerts_over_budget"], 7u);
+  EXPECT_EQ(Counters("detector.a")["alerts"], 10u);  // the detector's own
+  EXPECT_EQ(Counters("detector.b")["alerts_over_budget"], 7u);
+  EXPECT_EQ(pipeline_->alerts(), 6u);
+
+  // Within the minute nothing more passes.
+  clock_.AdvanceMs(59000);
+  out = Run(1);
+  EXPECT_EQ(Alerts(out, "detector.a"), 0);
+  EXPECT_TRUE(Budgets(out).empty());
+}
+
+TEST_F(AlertBudgetTest, AnEpisodeIsAnnouncedOnce) {
+  Run(10);
+  // The next minute: a fresh budget, the storm goes on, no new notice.
+  clock_.AdvanceMs(60000);
+  std::vector<Event> out = Run(10);
+  EXPECT_EQ(Alerts(out, "detector.a"), 3);
+  EXPECT_TRUE(Budgets(out).empty());
+  // A minute within budget ends the episode...
+  clock_.AdvanceMs(60000);
+  out = Run(2);
+  EXPECT_EQ(Alerts(out, "detector.a"), 2);
+  EXPECT_TRUE(Budgets(out).empty());
+  // ... so the next storm is announced again.
+  clock_.AdvanceMs(60000);
+  out = Run(5);
+  EXPECT_EQ(Alerts(out, "detector.a"), 3);
+  EXPECT_EQ(Budgets(out).size(), 2u);
+  EXPECT_EQ(Counters("detector.a")["alerts_over_budget"], 7u + 7u + 2u);
+}
+
+TEST_F(AlertBudgetTest, ZeroMeansNoBudget) {
+  pipeline_->SetAlertBudget(0);
+  std::vector<Event> out = Run(100);
+  EXPECT_EQ(Alerts(out, "detector.a"), 100);
+  EXPECT_TRUE(Budgets(out).empty());
+  EXPECT_EQ(Counters("engine")["alerts_over_budget"], 0u);
+}
+
+TEST_F(AlertBudgetTest, RepeatsSuppressedByDedupDoNotSpendTheBudget) {
+  PipelineOptions o;
+  o.run_id = "abc";
+  o.alert_budget = 2;
+  o.dedup_window_ms = 1000;
+  Pipeline p(o, &clock_);
+  auto d = std::make_unique<BadExeDetector>();
+  p.AddDetector(std::move(d));
+  std::vector<Event> w;
+  p.AddSink(std::make_unique<RecordingSink>(&w));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(p.Submit(Exec("/bad")));
+  p.Drain();
+  clock_.AdvanceMs(1001);
+  ASSERT_TRUE(p.Submit(Exec("/bad")));
+  p.Drain();
+  int alerts = 0;
+  for (const Event& e : w) alerts += e.type == EventType::kAlert;
+  EXPECT_EQ(alerts, 2);
+  std::vector<ComponentStats> stats = p.Stats();
+  std::map<std::string, uint64_t> c(stats[0].counters.begin(),
+                                    stats[0].counters.end());
+  EXPECT_EQ(c["alerts_suppressed"], 4u);
+  EXPECT_EQ(c["alerts_over_budget"], 0u);
+}
+
 }  // namespace
 }  // namespace picket

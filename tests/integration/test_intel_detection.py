@@ -1,12 +1,15 @@
 """End to end, as root: connections to threat-intelligence addresses.
 
-Compiles a feed listing 127.66.0.0/16, ::1 and a domain with the real
-`picket intel compile`, starts the real agent on it, then makes a TCP
-connection, a UDP datagram and an ICMP echo (real ping) to listed addresses,
-a TCP connection over IPv6 to ::1, and a DNS answer for a listed domain:
-each must raise its alert within a second, naming the indicator, feed and
-category. Traffic to an unlisted address must raise none. Finally a corrupt
-replacement file is refused and the previous intel stays in use.
+Compiles a feed listing 127.66.0.0/16, 127.65.2.2, 127.65.3.0/24,
+127.64.4.4, ::1 and a domain with the real `picket intel compile`, starts
+the real agent on it, then makes a TCP connection, a UDP datagram and an
+ICMP echo (real ping) to listed addresses, a TCP connection over IPv6 to
+::1, and a DNS answer for a listed domain: each must raise its alert within
+a second, naming the indicator, feed and category. Each indicator is its own
+campaign: a second connection into 127.66.0.0/16 is counted into the first
+one's, not alerted again. Traffic to an unlisted address must raise none.
+Finally a corrupt replacement file is refused and the previous intel stays
+in use.
 """
 
 import os
@@ -58,7 +61,7 @@ def main():
     feed = os.path.join(d, "test-c2.netset")
     with open(feed, "w") as f:
         f.write("# picket integration test feed\n127.66.0.0/16\n::1\n"
-                "not-an-address\n")
+                "127.65.2.2\n127.65.3.0/24\n127.64.4.4\nnot-an-address\n")
     domains = os.path.join(d, "test-domains.txt")
     with open(domains, "w") as f:
         f.write("0.0.0.0 evil-pool.example\n")
@@ -67,7 +70,7 @@ def main():
          f"{domains}:hosts:test-miners:miner_pool", "-o",
          os.path.join(d, "intel.bin")], capture_output=True, text=True)
     check(out.returncode == 0, f"compile: {out.stderr}")
-    check("test-c2.netset:4" in out.stderr,
+    check("test-c2.netset:7" in out.stderr,
           f"rejected line reported with file and line: {out.stderr}")
 
     agent = harness.Agent(args.picket, CONFIG, workdir=d)
@@ -110,14 +113,16 @@ def run(agent, d):
     # UDP datagram.
     t0 = time.monotonic()
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.sendto(b"beacon", ("127.66.2.2", 5353))
-    alert_for(agent, "127.66.2.2", t0, "udp to a listed address")
+    u.sendto(b"beacon", ("127.65.2.2", 5353))
+    a = alert_for(agent, "127.65.2.2", t0, "udp to a listed address")
+    check(dict(a["payload"]["details"])["indicator"] == "127.65.2.2",
+          "exact address indicator")
 
     # ICMP echo.
     t0 = time.monotonic()
-    subprocess.run(["ping", "-c", "1", "-W", "1", "127.66.3.3"],
+    subprocess.run(["ping", "-c", "1", "-W", "1", "127.65.3.3"],
                    stdout=subprocess.DEVNULL, check=False)
-    a = alert_for(agent, "127.66.3.3", t0, "icmp echo to a listed address")
+    a = alert_for(agent, "127.65.3.3", t0, "icmp echo to a listed address")
     check(dict(a["payload"]["details"])["protocol"] == "icmp", "icmp alert")
 
     # IPv6.
@@ -130,6 +135,14 @@ def run(agent, d):
     c6.close()
     srv6.close()
 
+    # Another address in 127.66.0.0/16 joins that campaign: no new alert.
+    s3 = socket.socket()
+    s3.settimeout(1)
+    try:
+        s3.connect(("127.66.1.2", 4444))
+    except OSError:
+        pass
+
     # Unlisted: no alert.
     u.sendto(b"hello", ("127.67.0.1", 5353))
     s2 = socket.socket()
@@ -141,6 +154,9 @@ def run(agent, d):
     agent.wait_for(lambda e: e["type"] == "network.connection"
                    and e["payload"]["remote_address"] == "127.67.0.2", 3,
                    "flow to the unlisted address")
+    agent.wait_for(lambda e: e["type"] == "network.connection"
+                   and e["payload"]["remote_address"] == "127.66.1.2", 3,
+                   "second flow into the listed /16")
     time.sleep(0.5)
     agent.read_new()
     bad = [e for e in agent.events if e["type"] == "alert"
@@ -148,6 +164,9 @@ def run(agent, d):
                                                          "").startswith(
                                                              "127.67.")]
     check(not bad, f"no alert for unlisted addresses: {bad}")
+    again = [e for e in agent.events if harness.is_alert(e, "intel.connection")
+             and dict(e["payload"]["details"])["indicator"] == "127.66.0.0/16"]
+    check(len(again) == 1, f"one alert for the campaign: {again}")
 
     # A listed domain resolved.
     resolver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -193,8 +212,8 @@ def run(agent, d):
                    and "refused" in e["payload"]["detail"], 5,
                    "corrupt intel refused")
     t0 = time.monotonic()
-    u.sendto(b"beacon", ("127.66.4.4", 5353))
-    alert_for(agent, "127.66.4.4", t0, "previous intel still in use")
+    u.sendto(b"beacon", ("127.64.4.4", 5353))
+    alert_for(agent, "127.64.4.4", t0, "previous intel still in use")
     rc = agent.stop()
     check(rc == 0, f"clean stop {rc}")
     print("PASS")
