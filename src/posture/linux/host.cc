@@ -1,4 +1,6 @@
 // LocalHost: the Host on this machine's file system, under a root prefix.
+#include "posture/host.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -18,8 +20,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <utility>
-
-#include "posture/host.h"
 
 namespace picket {
 
@@ -83,7 +83,7 @@ class LocalHost final : public Host {
 
   Result<std::string> ReadFile(const std::string& path,
                                size_t max_bytes) const override {
-    Fd fd(Open(path, O_RDONLY));
+    Fd fd(OpenRegular(path));
     if (fd.get() < 0) return ErrnoStatus("open " + path, errno);
     std::string out;
     char buf[16384];
@@ -106,7 +106,7 @@ class LocalHost final : public Host {
   Status ForEachLine(
       const std::string& path,
       const std::function<void(std::string_view)>& fn) const override {
-    Fd fd(Open(path, O_RDONLY));
+    Fd fd(OpenRegular(path));
     if (fd.get() < 0) return ErrnoStatus("open " + path, errno);
     std::string buf;
     buf.reserve(kLineBufferBytes);
@@ -263,6 +263,25 @@ class LocalHost final : public Host {
     uint64_t entries;
     uint64_t unreadable;
   };
+
+  // Opens a file whose content a check reads: without blocking (a FIFO in
+  // place of a configuration file would stall the scan, and with it the
+  // agent's stop, for good) and only when it is a regular file; -1 with
+  // errno (EINVAL for another kind of file) otherwise. /proc and /sys files
+  // are regular files.
+  int OpenRegular(const std::string& path) const {
+    int fd = Open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      close(fd);
+      errno = EINVAL;
+      return -1;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    return fd;
+  }
 
   // Opens a device path: directly on the live system, else resolved inside
   // the root so that absolute symlinks cannot lead out of it.
