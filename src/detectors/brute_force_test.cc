@@ -8,58 +8,30 @@
 
 #include "collectors/login/auth_correlator.h"
 #include "collectors/login/syslog_line.h"
+#include "testing/recording_emitter.h"
+#include "testing/sample_events.h"
 
 namespace picket {
 namespace {
 
-class Collect final : public AlertEmitter {
- public:
-  void Emit(Alert alert) override { alerts.push_back(std::move(alert)); }
-  std::vector<Alert> Of(const std::string& type) const {
-    std::vector<Alert> out;
-    for (const Alert& a : alerts) {
-      if (a.type_id == type) out.push_back(a);
-    }
-    return out;
-  }
-  std::vector<Alert> alerts;
-};
-
-std::string Detail(const Alert& a, const std::string& key) {
-  for (const auto& [k, v] : a.details) {
-    if (k == key) return v;
-  }
-  return "<none>";
-}
+using testing_util::Detail;
+using testing_util::RecordingEmitter;
+using testing_util::SampleLogin;
+using testing_util::SampleTick;
 
 constexpr int64_t kSec = 1000000000;
 
-Event Login(EventType type, int64_t t_sec, const std::string& source,
-            const std::string& user) {
-  Event e;
-  e.type = type;
-  e.time_ns = t_sec * kSec;
-  LoginEvent l;
-  l.service = "sshd";
-  l.source_address = source;
-  l.user = user;
-  l.method = "password";
-  e.payload = l;
-  return e;
-}
-
+// A failed sshd password login at `t` seconds.
 Event Fail(int64_t t, const std::string& src,
            const std::string& user = "root") {
-  return Login(EventType::kLoginFailure, t, src, user);
+  return SampleLogin(EventType::kLoginFailure, user, src, t * kSec);
 }
 
-Event Tick(int64_t t_sec) {
-  Event e;
-  e.type = EventType::kStatistics;
-  e.time_ns = t_sec * kSec;
-  e.payload = Statistics{};
-  return e;
+Event Success(int64_t t, const std::string& src, const std::string& user) {
+  return SampleLogin(EventType::kLoginSuccess, user, src, t * kSec);
 }
+
+Event Tick(int64_t t_sec) { return SampleTick(t_sec * kSec); }
 
 TEST(LeakyBucketTest, LeaksWholeUnitsPerInterval) {
   LeakyBucket b;
@@ -75,7 +47,7 @@ TEST(LeakyBucketTest, LeaksWholeUnitsPerInterval) {
 
 TEST(BruteForceDetectorTest, TenthFailureInABurstAlertsOnce) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
-  Collect out;
+  RecordingEmitter out;
   for (int i = 0; i < 9; ++i) d.OnEvent(Fail(1000 + 2 * i, "203.0.113.9"), out);
   EXPECT_TRUE(out.Of(kAlertBruteForce).empty());
   d.OnEvent(Fail(1018, "203.0.113.9", "admin"), out);
@@ -97,7 +69,7 @@ TEST(BruteForceDetectorTest, TenthFailureInABurstAlertsOnce) {
 
 TEST(BruteForceDetectorTest, FailuresSlowerThanTheLeakNeverAlert) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
-  Collect out;
+  RecordingEmitter out;
   for (int i = 0; i < 200; ++i) d.OnEvent(Fail(61 * i, "198.51.100.1"), out);
   EXPECT_TRUE(out.Of(kAlertBruteForce).empty());
 }
@@ -107,7 +79,7 @@ TEST(BruteForceDetectorTest, OngoingAttackRemindedThenSummarisedAtItsEnd) {
   cfg.realert_interval_ms = 600000;
   cfg.attack_end_ms = 300000;
   BruteForceDetector d{cfg};
-  Collect out;
+  RecordingEmitter out;
   // One failure every 3 s for 15 minutes.
   for (int t = 0; t <= 900; t += 3) d.OnEvent(Fail(t, "192.0.2.50"), out);
   auto bf = out.Of(kAlertBruteForce);
@@ -139,7 +111,7 @@ TEST(BruteForceDetectorTest, OngoingAttackRemindedThenSummarisedAtItsEnd) {
 
 TEST(BruteForceDetectorTest, UserEnumeration) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
-  Collect out;
+  RecordingEmitter out;
   const char* users[] = {"admin", "test", "oracle", "pi", "ubnt"};
   for (int i = 0; i < 4; ++i) d.OnEvent(Fail(i, "192.0.2.7", users[i]), out);
   EXPECT_TRUE(out.Of(kAlertUserEnumeration).empty());
@@ -153,7 +125,7 @@ TEST(BruteForceDetectorTest, UserEnumeration) {
 
 TEST(BruteForceDetectorTest, DistributedGuessingOfOneAccount) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
-  Collect out;
+  RecordingEmitter out;
   // 19 failures on root from 4 addresses: not enough sources yet.
   for (int i = 0; i < 16; ++i) {
     d.OnEvent(Fail(i, "10.9.0." + std::to_string(i % 4)), out);
@@ -172,9 +144,9 @@ TEST(BruteForceDetectorTest, DistributedGuessingOfOneAccount) {
 
 TEST(BruteForceDetectorTest, SuccessAfterFailuresIsHighSeverity) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
-  Collect out;
+  RecordingEmitter out;
   for (int i = 0; i < 5; ++i) d.OnEvent(Fail(i, "192.0.2.66", "pi"), out);
-  d.OnEvent(Login(EventType::kLoginSuccess, 7, "192.0.2.66", "pi"), out);
+  d.OnEvent(Success(7, "192.0.2.66", "pi"), out);
   auto s = out.Of(kAlertBruteForceSuccess);
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].severity, Severity::kHigh);
@@ -182,12 +154,12 @@ TEST(BruteForceDetectorTest, SuccessAfterFailuresIsHighSeverity) {
   EXPECT_EQ(Detail(s[0], "user"), "pi");
   EXPECT_EQ(Detail(s[0], "window_s"), "7");
   // A second login right after is not a new finding.
-  d.OnEvent(Login(EventType::kLoginSuccess, 9, "192.0.2.66", "pi"), out);
+  d.OnEvent(Success(9, "192.0.2.66", "pi"), out);
   EXPECT_EQ(out.Of(kAlertBruteForceSuccess).size(), 1u);
   // Two typos then a login: normal.
   d.OnEvent(Fail(100, "192.0.2.67", "bob"), out);
   d.OnEvent(Fail(101, "192.0.2.67", "bob"), out);
-  d.OnEvent(Login(EventType::kLoginSuccess, 102, "192.0.2.67", "bob"), out);
+  d.OnEvent(Success(102, "192.0.2.67", "bob"), out);
   EXPECT_EQ(out.Of(kAlertBruteForceSuccess).size(), 1u);
 }
 
@@ -195,7 +167,7 @@ TEST(BruteForceDetectorTest, TrackedStateIsBounded) {
   BruteForceDetectorConfig cfg;
   cfg.max_tracked = 16;
   BruteForceDetector d{cfg};
-  Collect out;
+  RecordingEmitter out;
   for (int i = 0; i < 1000; ++i) {
     d.OnEvent(
         Fail(i / 100,
@@ -221,7 +193,7 @@ TEST(BruteForceDetectorTest, NamesSurvivePoolCompactionAndAreDropped) {
   BruteForceDetectorConfig cfg;
   cfg.attack_end_ms = 300000;
   BruteForceDetector d{cfg};
-  Collect out;
+  RecordingEmitter out;
   // An enumeration from one source, with names built at run time (the
   // detector must keep its own copies).
   for (int i = 0; i < 6; ++i) {
@@ -265,7 +237,7 @@ std::map<std::string, int> Replay(const std::string& name) {
   EXPECT_TRUE(in.good()) << name;
   BruteForceDetector d{BruteForceDetectorConfig{}};
   login::AuthCorrelator correlator;
-  Collect out;
+  RecordingEmitter out;
   std::string line;
   while (std::getline(in, line)) {
     login::SyslogLine h;
@@ -285,7 +257,7 @@ std::map<std::string, int> Replay(const std::string& name) {
   }
   d.OnEvent(Tick(2000000000), out);  // long after: ends every attack
   std::map<std::string, int> kinds;
-  for (const Alert& a : out.alerts) {
+  for (const Alert& a : out.alerts()) {
     kinds[a.type_id + " " + Detail(a, "phase") + " " +
           (Detail(a, "source") != "<none>" ? Detail(a, "source")
                                            : Detail(a, "user"))]++;

@@ -11,6 +11,7 @@
 #include "posture/policy.h"
 #include "posture/posture_test_util.h"
 #include "posture/scanner.h"
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
@@ -118,7 +119,8 @@ TEST(DefaultCredentials, UnsupportedHashAndCancel) {
 // Through the rule: evidence names account and pair, never the password or
 // the hash.
 TEST(DefaultCredentials, RuleReportsPairNumbersOnly) {
-  std::string dir = testing_util::MakeTempDir("picket-creds-");
+  testing_util::TempDir tmp("picket-creds-");
+  const std::string& dir = tmp.path();
   std::filesystem::create_directories(dir + "/etc");
   std::string root_hash = Hash("root", "$6$");
   std::string pi_hash = Hash("raspberry", "$y$");
@@ -140,7 +142,6 @@ TEST(DefaultCredentials, RuleReportsPairNumbersOnly) {
   auto host = NewLocalHost(dir);
   ASSERT_TRUE(host.ok());
   ScanReport report = RunScan(*policy, **host, ScanOptions{});
-  std::filesystem::remove_all(dir);
   ASSERT_EQ(report.results.size(), 1u);
   const CheckResult& r = report.results[0];
   EXPECT_EQ(r.verdict, Verdict::kFail);

@@ -1,8 +1,6 @@
 // libFuzzer target: ParsePolicy must survive any bytes without crashing,
 // throwing or breaking its error-message contract, and a policy it accepts
 // must evaluate without crashing on an empty root.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include "posture/host.h"
 #include "posture/policy.h"
 #include "posture/scanner.h"
+#include "testing/temp_dir.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -31,12 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // An accepted policy evaluates: against an empty directory every rule
   // meets missing facts, the paths least travelled. Commands never run
   // there (not the live root).
-  static const std::string empty_root = [] {
-    char tmpl[] = "/tmp/picket-policy-fuzz-XXXXXX";
-    const char* dir = mkdtemp(tmpl);
-    return std::string(dir ? dir : "/nonexistent");
-  }();
-  auto host = picket::NewLocalHost(empty_root);
+  static const picket::testing_util::TempDir empty_root("picket-policy-fuzz-");
+  auto host = picket::NewLocalHost(empty_root.path());
   if (!host.ok()) return 0;
   picket::ScanReport report =
       picket::RunScan(*result, **host, picket::ScanOptions{});

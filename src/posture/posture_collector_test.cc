@@ -8,47 +8,14 @@
 #include <vector>
 
 #include "posture/posture_test_util.h"
+#include "testing/recording_submitter.h"
 
 namespace picket {
 namespace {
 
 using testing_util::FixtureRoot;
 
-class Capture final : public EventSubmitter {
- public:
-  bool Submit(Event event) override {
-    events.push_back(std::move(event));
-    return true;
-  }
-  std::vector<PostureResult> Results() const {
-    std::vector<PostureResult> out;
-    for (const Event& e : events) {
-      if (e.type == EventType::kPostureResult) {
-        out.push_back(std::get<PostureResult>(e.payload));
-      }
-    }
-    return out;
-  }
-  std::vector<PostureSummary> Summaries() const {
-    std::vector<PostureSummary> out;
-    for (const Event& e : events) {
-      if (e.type == EventType::kPostureSummary) {
-        out.push_back(std::get<PostureSummary>(e.payload));
-      }
-    }
-    return out;
-  }
-  std::vector<AgentStatus> Statuses() const {
-    std::vector<AgentStatus> out;
-    for (const Event& e : events) {
-      if (e.type == EventType::kAgentStatus) {
-        out.push_back(std::get<AgentStatus>(e.payload));
-      }
-    }
-    return out;
-  }
-  std::vector<Event> events;
-};
+using testing_util::RecordingSubmitter;
 
 constexpr char kPolicy[] = R"(id: collector-test
 title: Collector test
@@ -108,16 +75,17 @@ class PostureCollectorTest : public ::testing::Test {
   PostureConfig config_;
   SystemClock clock_;
   std::unique_ptr<EventLoop> loop_;
-  Capture out_;
+  RecordingSubmitter out_;
 };
 
 TEST_F(PostureCollectorTest, FullReportFirstThenOnlyChanges) {
   PostureCollector collector(config_, root_.path(), &clock_);
   ASSERT_TRUE(collector.Start(*loop_, out_).ok());
-  ASSERT_TRUE(RunUntil([&] { return out_.Summaries().size() >= 1; }));
+  ASSERT_TRUE(
+      RunUntil([&] { return out_.Payloads<PostureSummary>().size() >= 1; }));
 
   // First report: every check, none with a previous result.
-  auto results = out_.Results();
+  auto results = out_.Payloads<PostureResult>();
   ASSERT_EQ(results.size(), 3u);
   EXPECT_EQ(results[0].check_id, "net.forwarding");
   EXPECT_EQ(results[0].result, "pass");
@@ -127,7 +95,7 @@ TEST_F(PostureCollectorTest, FullReportFirstThenOnlyChanges) {
   EXPECT_EQ(results[0].evidence,
             (std::vector<std::string>{"net.ipv4.ip_forward = 0"}));
   EXPECT_EQ(results[2].result, "not_applicable");
-  PostureSummary first = out_.Summaries()[0];
+  PostureSummary first = out_.Payloads<PostureSummary>()[0];
   EXPECT_EQ(first.policy, "collector-test");
   EXPECT_EQ(first.passed, 2u);
   EXPECT_EQ(first.not_applicable, 1u);
@@ -135,22 +103,24 @@ TEST_F(PostureCollectorTest, FullReportFirstThenOnlyChanges) {
 
   // The device changes; the next scan reports that check only.
   root_.Write("proc/sys/net/ipv4/ip_forward", "1\n");
-  ASSERT_TRUE(RunUntil([&] { return out_.Results().size() >= 4; }));
-  ASSERT_TRUE(RunUntil([&] { return out_.Summaries().size() >= 3; }));
+  ASSERT_TRUE(
+      RunUntil([&] { return out_.Payloads<PostureResult>().size() >= 4; }));
+  ASSERT_TRUE(
+      RunUntil([&] { return out_.Payloads<PostureSummary>().size() >= 3; }));
   collector.Stop();
-  results = out_.Results();
+  results = out_.Payloads<PostureResult>();
   ASSERT_EQ(results.size(), 4u);  // unchanged checks were not repeated
   EXPECT_EQ(results[3].check_id, "net.forwarding");
   EXPECT_EQ(results[3].result, "fail");
   EXPECT_EQ(results[3].previous, "pass");
   EXPECT_EQ(results[3].severity, Severity::kHigh);
-  for (const Event& e : out_.events) {
+  for (const Event& e : out_.events()) {
     if (e.type == EventType::kPostureResult &&
         std::get<PostureResult>(e.payload).result == "fail") {
       EXPECT_EQ(e.priority, Priority::kHigh);
     }
   }
-  EXPECT_LT(out_.Summaries().back().score, 100u);
+  EXPECT_LT(out_.Payloads<PostureSummary>().back().score, 100u);
   uint64_t scans = 0;
   for (const auto& [name, value] : collector.Stats().counters) {
     if (name == "scans") scans = value;
@@ -163,10 +133,11 @@ TEST_F(PostureCollectorTest, SavedVerdictsMakeARestartReportOnlyChanges) {
   {
     PostureCollector first(config_, root_.path(), &clock_, state);
     ASSERT_TRUE(first.Start(*loop_, out_).ok());
-    ASSERT_TRUE(RunUntil([&] { return out_.Summaries().size() >= 1; }));
+    ASSERT_TRUE(
+        RunUntil([&] { return out_.Payloads<PostureSummary>().size() >= 1; }));
     first.Stop();
   }
-  ASSERT_EQ(out_.Results().size(), 3u);
+  ASSERT_EQ(out_.Payloads<PostureResult>().size(), 3u);
   struct stat st;
   ASSERT_EQ(stat(state.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -174,12 +145,13 @@ TEST_F(PostureCollectorTest, SavedVerdictsMakeARestartReportOnlyChanges) {
   // A restart (or a reload) with nothing changed reports no result again;
   // a change made while it was down is reported with what it was.
   root_.Write("proc/sys/net/ipv4/ip_forward", "1\n");
-  out_.events.clear();
+  out_.Clear();
   PostureCollector second(config_, root_.path(), &clock_, state);
   ASSERT_TRUE(second.Start(*loop_, out_).ok());
-  ASSERT_TRUE(RunUntil([&] { return out_.Summaries().size() >= 1; }));
+  ASSERT_TRUE(
+      RunUntil([&] { return out_.Payloads<PostureSummary>().size() >= 1; }));
   second.Stop();
-  auto results = out_.Results();
+  auto results = out_.Payloads<PostureResult>();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].check_id, "net.forwarding");
   EXPECT_EQ(results[0].previous, "pass");
@@ -187,19 +159,20 @@ TEST_F(PostureCollectorTest, SavedVerdictsMakeARestartReportOnlyChanges) {
 
   // A damaged file is ignored: a full report again.
   std::ofstream(state) << "garbage\n";
-  out_.events.clear();
+  out_.Clear();
   PostureCollector third(config_, root_.path(), &clock_, state);
   ASSERT_TRUE(third.Start(*loop_, out_).ok());
-  ASSERT_TRUE(RunUntil([&] { return out_.Summaries().size() >= 1; }));
+  ASSERT_TRUE(
+      RunUntil([&] { return out_.Payloads<PostureSummary>().size() >= 1; }));
   third.Stop();
-  EXPECT_EQ(out_.Results().size(), 3u);
+  EXPECT_EQ(out_.Payloads<PostureResult>().size(), 3u);
 }
 
 TEST_F(PostureCollectorTest, BadPolicyIsReportedAndTheAgentGoesOn) {
   std::ofstream(policy_path_) << "id: x\ntitle: X\nchecks: [\n";
   PostureCollector collector(config_, root_.path(), &clock_);
   ASSERT_TRUE(collector.Start(*loop_, out_).ok());
-  auto statuses = out_.Statuses();
+  auto statuses = out_.Payloads<AgentStatus>();
   ASSERT_EQ(statuses.size(), 1u);
   EXPECT_EQ(statuses[0].state, "error");
   EXPECT_NE(
@@ -216,7 +189,7 @@ TEST_F(PostureCollectorTest, StopCancelsARunningScan) {
   loop_->AddTimer(50, 0, [&] { loop_->Stop(); });
   ASSERT_TRUE(loop_->Run().ok());
   collector.Stop();  // returns promptly: the scan sees the cancel flag
-  EXPECT_TRUE(out_.Summaries().empty());
+  EXPECT_TRUE(out_.Payloads<PostureSummary>().empty());
 }
 
 }  // namespace

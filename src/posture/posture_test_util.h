@@ -7,11 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace testing_util {
@@ -20,22 +21,15 @@ inline std::string PostureFixtureDir() {
   return std::string(PICKET_SOURCE_DIR) + "/tests/fixtures/posture";
 }
 
-inline std::string MakeTempDir(const std::string& prefix) {
-  std::string tmpl =
-      (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
-  char* dir = mkdtemp(tmpl.data());
-  return dir == nullptr ? "" : std::string(dir);
-}
-
 // A copy of tests/fixtures/posture/<name> in a temporary directory, with
 // <name>.attrs applied: modes always, owners when running as root (others
-// keep the copier's uid). Removed on destruction.
+// keep the copier's uid). Removed on destruction (a TempDir holds it).
 class FixtureRoot {
  public:
   explicit FixtureRoot(const std::string& name) {
     namespace fs = std::filesystem;
     std::string source = PostureFixtureDir() + "/" + name;
-    path_ = MakeTempDir("picket-posture-") + "/root";
+    path_ = dir_ / "root";
     fs::copy(source, path_,
              fs::copy_options::recursive | fs::copy_options::copy_symlinks);
     owners_ = geteuid() == 0;
@@ -70,10 +64,6 @@ class FixtureRoot {
       }
     }
   }
-  ~FixtureRoot() {
-    std::error_code ec;
-    std::filesystem::remove_all(std::filesystem::path(path_).parent_path(), ec);
-  }
   FixtureRoot(const FixtureRoot&) = delete;
   FixtureRoot& operator=(const FixtureRoot&) = delete;
 
@@ -83,12 +73,11 @@ class FixtureRoot {
 
   // Writes (or replaces) a file under the root.
   void Write(const std::string& rel, const std::string& text) const {
-    std::filesystem::path p = std::filesystem::path(path_) / rel;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::trunc) << text;
+    WriteFile(path_ + "/" + rel, text);
   }
 
  private:
+  TempDir dir_{"picket-posture-"};
   std::string path_;
   bool owners_ = false;
 };

@@ -11,6 +11,7 @@
 #include "posture/policy.h"
 #include "posture/posture_test_util.h"
 #include "posture/scanner.h"
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
@@ -149,19 +150,13 @@ TEST(RuleFixtures, PassEvidenceShowsTheFacts) {
 class Conditions : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing_util::MakeTempDir("picket-cond-");
-    ASSERT_FALSE(dir_.empty());
     Write("etc/present", "x\n");
     auto host = NewLocalHost(dir_);
     ASSERT_TRUE(host.ok());
     host_ = std::move(host.value());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   void Write(const std::string& rel, const std::string& text) {
-    std::filesystem::path p = std::filesystem::path(dir_) / rel;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << text;
+    testing_util::WriteFile(dir_ + "/" + rel, text);
   }
 
   // Evaluates the condition of a one-check policy.
@@ -178,7 +173,8 @@ class Conditions : public ::testing::Test {
     return EvaluateCheck(policy_.checks[0], ctx);
   }
 
-  std::string dir_;
+  testing_util::TempDir tmp_{"picket-cond-"};
+  std::string dir_ = tmp_.path();
   std::unique_ptr<Host> host_;
   Policy policy_;
 };
@@ -395,9 +391,9 @@ TEST_F(CommandRules, MissingProgramFollowsMissing) {
 }
 
 TEST_F(CommandRules, NotRunAgainstAnOfflineRoot) {
-  std::string dir = testing_util::MakeTempDir("picket-cmd-");
-  Outcome out = Eval("{command: {argv: [/bin/true], exit_code: 0}}", dir);
-  std::filesystem::remove_all(dir);
+  testing_util::TempDir dir("picket-cmd-");
+  Outcome out =
+      Eval("{command: {argv: [/bin/true], exit_code: 0}}", dir.path());
   EXPECT_EQ(out.verdict, Verdict::kNotApplicable);
 }
 

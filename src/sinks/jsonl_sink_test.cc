@@ -15,31 +15,14 @@
 #include <vector>
 
 #include "core/event_json.h"
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "jsonl_sink_test.XXXXXX");
-    char* made = mkdtemp(templ.data());
-    EXPECT_NE(made, nullptr);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const {
-    return (path_ / name).string();
-  }
-
- private:
-  fs::path path_;
-};
+using testing_util::TempDir;
 
 Event StatusEvent(int seq, std::string detail = "") {
   Event e;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/crc32c.h"
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
@@ -34,35 +35,10 @@ constexpr SpoolClass kAlert = SpoolClass::kAlert;
 constexpr size_t kSegmentHeader = 16;
 constexpr size_t kRecordOverhead = 12 + 20;  // record header + fixed body
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "spool_test.XXXXXX");
-    char* made = mkdtemp(templ.data());
-    EXPECT_NE(made, nullptr);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const {
-    return (path_ / name).string();
-  }
-
- private:
-  fs::path path_;
-};
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
+using testing_util::TempDir;
+// Whole segment and cursor files, read and written as the tests need them.
+constexpr auto& ReadBytes = testing_util::ReadFile;
+constexpr auto& WriteBytes = testing_util::WriteFile;
 
 mode_t ModeOf(const std::string& path) {
   struct stat st;

@@ -2,10 +2,11 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <string>
+
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
@@ -18,23 +19,22 @@ constexpr char kTwoBlocks[] =
 constexpr char kTwoBlocksText[] =
     "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 
+// A file holding `content`, open with its position at the end (where a
+// writer leaves it).
 class TempFile {
  public:
   explicit TempFile(const std::string& content) {
-    path_ = ::testing::TempDir() + "picket-hash-XXXXXX";
-    fd_ = mkstemp(path_.data());
+    testing_util::WriteFile(path_, content);
+    fd_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     EXPECT_GE(fd_, 0);
-    EXPECT_EQ(write(fd_, content.data(), content.size()),
-              static_cast<ssize_t>(content.size()));
+    EXPECT_EQ(lseek(fd_, 0, SEEK_END), static_cast<off_t>(content.size()));
   }
-  ~TempFile() {
-    close(fd_);
-    unlink(path_.c_str());
-  }
+  ~TempFile() { close(fd_); }
   int fd() const { return fd_; }
 
  private:
-  std::string path_;
+  testing_util::TempDir dir_{"picket-hash-"};
+  std::string path_ = dir_ / "file";
   int fd_ = -1;
 };
 

@@ -14,9 +14,10 @@
 #include <climits>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "testing/temp_dir.h"
 
 extern char** environ;
 
@@ -24,6 +25,8 @@ namespace picket {
 namespace {
 
 namespace fs = std::filesystem;
+
+using testing_util::ReadFile;
 
 const char kFixtureRoot[] = PICKET_SOURCE_DIR "/tests/fixtures/proc";
 
@@ -41,13 +44,6 @@ std::string ReadLink(const std::string& path) {
   char buffer[PATH_MAX];
   ssize_t n = readlink(path.c_str(), buffer, sizeof(buffer));
   return n < 0 ? "" : std::string(buffer, static_cast<size_t>(n));
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 // --- The captured fixture tree ------------------------------------------
@@ -217,9 +213,6 @@ TEST(ProcReaderFixtureTest, RootWithTrailingSlash) {
 class ProcTree : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "picket-proc-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
     Write("proc/stat", "cpu 1 2 3\nbtime 1000\n");
     Write("proc/self/mountinfo", "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n");
     Write("etc/passwd", "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/:\n");
@@ -234,13 +227,8 @@ class ProcTree : public ::testing::Test {
     fs::create_directories(root_ + "/opt/drop");
   }
 
-  void TearDown() override { fs::remove_all(root_); }
-
   void Write(const std::string& relative, const std::string& content) {
-    fs::path path = root_ + "/" + relative;
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
+    testing_util::WriteFile(root_ + "/" + relative, content);
   }
 
   // Sets the mtime of a tree file explicitly, so a rewrite within the same
@@ -251,7 +239,8 @@ class ProcTree : public ::testing::Test {
               0);
   }
 
-  std::string root_;
+  testing_util::TempDir tmp_{"picket-proc-"};
+  std::string root_ = tmp_.path();
 };
 
 TEST_F(ProcTree, ReadsEveryField) {
@@ -472,13 +461,11 @@ void StopChild(pid_t pid) {
 }
 
 TEST(ProcReaderLiveTest, DeletedExeOfRunningProcess) {
-  std::string dir = ::testing::TempDir() + "picket-live-XXXXXX";
-  ASSERT_NE(mkdtemp(dir.data()), nullptr);
-  const std::string path = dir + "/dropper";
+  testing_util::TempDir dir("picket-live-");
+  const std::string path = dir / "dropper";
   pid_t pid = StartSleepCopy(path);
   if (pid < 0) {
-    fs::remove_all(dir);
-    GTEST_SKIP() << "cannot run a copy of /bin/sleep in " << dir;
+    GTEST_SKIP() << "cannot run a copy of /bin/sleep in " << dir.path();
   }
   struct stat copy;
   ASSERT_EQ(stat(path.c_str(), &copy), 0);
@@ -488,7 +475,6 @@ TEST(ProcReaderLiveTest, DeletedExeOfRunningProcess) {
   Result<ProcessInfo> info = reader.Read(pid);
   Result<procfs::ExeLink> link = reader.ReadExe(pid);
   StopChild(pid);
-  fs::remove_all(dir);
 
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->exe, path);
@@ -504,18 +490,15 @@ TEST(ProcReaderLiveTest, DeletedExeOfRunningProcess) {
 }
 
 TEST(ProcReaderLiveTest, FileNamedLikeDeletedIsNotDeleted) {
-  std::string dir = ::testing::TempDir() + "picket-live-XXXXXX";
-  ASSERT_NE(mkdtemp(dir.data()), nullptr);
-  const std::string path = dir + "/sleep (deleted)";
+  testing_util::TempDir dir("picket-live-");
+  const std::string path = dir / "sleep (deleted)";
   pid_t pid = StartSleepCopy(path);
   if (pid < 0) {
-    fs::remove_all(dir);
-    GTEST_SKIP() << "cannot run a copy of /bin/sleep in " << dir;
+    GTEST_SKIP() << "cannot run a copy of /bin/sleep in " << dir.path();
   }
   ProcReader reader;
   Result<ProcessInfo> info = reader.Read(pid);
   StopChild(pid);
-  fs::remove_all(dir);
 
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->exe, path);

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <map>
 
+#include "testing/recording_submitter.h"
+
 namespace picket {
 namespace {
 
@@ -34,7 +36,7 @@ class NetworkEngineTest : public ::testing::Test {
 
   void Make(NetworkEngineOptions opts) {
     engine_ = std::make_unique<NetworkEngine>(
-        opts, [this](Event e) { events_.push_back(std::move(e)); },
+        opts, [this](Event e) { out_.Submit(std::move(e)); },
         [this](uint8_t, const IpAddress&, uint16_t port, SocketOwner* out) {
           if (port != 40000) return false;
           out->pid = 77;
@@ -45,17 +47,11 @@ class NetworkEngineTest : public ::testing::Test {
   }
 
   std::vector<NetworkEvent> Flows() const {
-    std::vector<NetworkEvent> out;
-    for (const Event& e : events_) {
-      if (e.type == EventType::kNetworkConnection) {
-        out.push_back(std::get<NetworkEvent>(e.payload));
-      }
-    }
-    return out;
+    return out_.Payloads<NetworkEvent>(EventType::kNetworkConnection);
   }
 
   std::unique_ptr<NetworkEngine> engine_;
-  std::vector<Event> events_;
+  testing_util::RecordingSubmitter out_;
 };
 
 TEST_F(NetworkEngineTest, OutboundSynReportedAtFirstSightWithOwner) {
@@ -198,12 +194,8 @@ TEST_F(NetworkEngineTest, ListenersAppearAndClose) {
   engine_->EndSocketScan(2);
   engine_->BeginSocketScan();
   engine_->EndSocketScan(3);
-  std::vector<NetworkEvent> listens;
-  for (const Event& e : events_) {
-    if (e.type == EventType::kNetworkListen) {
-      listens.push_back(std::get<NetworkEvent>(e.payload));
-    }
-  }
+  std::vector<NetworkEvent> listens =
+      out_.Payloads<NetworkEvent>(EventType::kNetworkListen);
   ASSERT_EQ(listens.size(), 2u);
   EXPECT_EQ(listens[0].state, "listening");
   EXPECT_EQ(listens[0].local_port, 22);
@@ -265,19 +257,14 @@ TEST_F(NetworkEngineTest, DnsAnswerEmittedOnceAndLabelsLaterFlows) {
   p.payload_len = dns.size();
   engine_->OnPacket(p, 1);
   engine_->OnPacket(p, 2);  // resolvers repeat: one event per interval
-  int dns_events = 0;
-  for (const Event& e : events_) {
-    if (e.type != EventType::kNetworkDns) continue;
-    ++dns_events;
-    const auto& d = std::get<DnsEvent>(e.payload);
-    EXPECT_EQ(d.query, "example.com");
-    EXPECT_EQ(d.qtype, "A");
-    ASSERT_EQ(d.addresses.size(), 1u);
-    EXPECT_EQ(d.addresses[0], "93.184.216.34");
-    EXPECT_EQ(d.ttl, 300u);
-  }
-  EXPECT_EQ(dns_events, 1);
-  events_.clear();
+  std::vector<DnsEvent> answers = out_.Payloads<DnsEvent>();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].query, "example.com");
+  EXPECT_EQ(answers[0].qtype, "A");
+  ASSERT_EQ(answers[0].addresses.size(), 1u);
+  EXPECT_EQ(answers[0].addresses[0], "93.184.216.34");
+  EXPECT_EQ(answers[0].ttl, 300u);
+  out_.Clear();
   engine_->OnPacket(
       Packet(kProtoTcp, "192.168.1.10", 40001, "93.184.216.34", 443, kTcpSyn),
       3);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "intel/compiler.h"
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
@@ -20,14 +21,6 @@ namespace fs = std::filesystem;
 
 class IntelFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/picket-intel-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/intel.pint";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // An image listing `ip` (dotted quad) in feed `feed`.
   static std::vector<uint8_t> Image(const std::string& feed,
                                     const std::string& ip) {
@@ -60,7 +53,9 @@ class IntelFileTest : public ::testing::Test {
     fs::rename(tmp, path_);
   }
 
-  std::string dir_, path_;
+  testing_util::TempDir tmp_{"picket-intel-"};
+  std::string dir_ = tmp_.path();
+  std::string path_ = dir_ + "/intel.pint";
 };
 
 TEST_F(IntelFileTest, WriteAtomicallyThenMapAndLookUp) {

@@ -5,38 +5,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
+
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
 
+using testing_util::ReadFile;
+using testing_util::WriteFile;
+
 class FilesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/files_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-  }
-  void Write(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-  }
-  std::string Read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  std::string dir_;
+  testing_util::TempDir tmp_{"files_test."};
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(FilesTest, InputFilesMustBeRegularAndAreNeverWaitedOn) {
-  Write(dir_ + "/plain", "abc");
+  WriteFile(dir_ + "/plain", "abc");
   ASSERT_EQ(symlink((dir_ + "/plain").c_str(), (dir_ + "/link").c_str()), 0);
   ASSERT_EQ(mkfifo((dir_ + "/fifo").c_str(), 0600), 0);
 
@@ -103,7 +89,7 @@ TEST_F(FilesTest, AStateFileThatIsALinkIsNeitherFollowedNorChmodded) {
   Result<StateDir> dir = StateDir::Open(dir_ + "/state");
   ASSERT_TRUE(dir.ok());
   const std::string victim = dir_ + "/victim";
-  Write(victim, "precious\n");
+  WriteFile(victim, "precious\n");
   ASSERT_EQ(chmod(victim.c_str(), 0644), 0);
   ASSERT_EQ(symlink(victim.c_str(), (dir_ + "/state/events.jsonl").c_str()), 0);
 
@@ -116,19 +102,19 @@ TEST_F(FilesTest, AStateFileThatIsALinkIsNeitherFollowedNorChmodded) {
   struct stat st;
   ASSERT_EQ(stat(victim.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
-  EXPECT_EQ(Read(victim), "precious\n");
+  EXPECT_EQ(ReadFile(victim), "precious\n");
 
   // An atomic replace of the same name replaces the link itself, never the
   // file it points to.
   ASSERT_TRUE(dir->WriteFileAtomically("events.jsonl", "new").ok());
-  EXPECT_EQ(Read(victim), "precious\n");
-  EXPECT_EQ(Read(dir_ + "/state/events.jsonl"), "new");
+  EXPECT_EQ(ReadFile(victim), "precious\n");
+  EXPECT_EQ(ReadFile(dir_ + "/state/events.jsonl"), "new");
 }
 
 TEST_F(FilesTest, AHardLinkedStateFileIsRefused) {
   Result<StateDir> dir = StateDir::Open(dir_ + "/state");
   ASSERT_TRUE(dir.ok());
-  Write(dir_ + "/victim", "precious\n");
+  WriteFile(dir_ + "/victim", "precious\n");
   ASSERT_EQ(
       link((dir_ + "/victim").c_str(), (dir_ + "/state/positions").c_str()), 0);
   Result<ScopedFd> fd = dir->OpenFile("positions", O_WRONLY | O_APPEND);
@@ -140,7 +126,7 @@ TEST_F(FilesTest, AHardLinkedStateFileIsRefused) {
 TEST_F(FilesTest, AStateFileWithALooseModeIsNarrowedThroughItsDescriptor) {
   Result<StateDir> dir = StateDir::Open(dir_ + "/state");
   ASSERT_TRUE(dir.ok());
-  Write(dir_ + "/state/events.jsonl", "x\n");
+  WriteFile(dir_ + "/state/events.jsonl", "x\n");
   ASSERT_EQ(chmod((dir_ + "/state/events.jsonl").c_str(), 0644), 0);
   Result<ScopedFd> fd =
       dir->OpenFile("events.jsonl", O_WRONLY | O_APPEND, 0600);
@@ -161,7 +147,7 @@ TEST_F(FilesTest, StateFilesOfAnotherUserAreRefused) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to chown a file";
   Result<StateDir> dir = StateDir::Open(dir_ + "/state");
   ASSERT_TRUE(dir.ok());
-  Write(dir_ + "/state/spool-cursor", "x");
+  WriteFile(dir_ + "/state/spool-cursor", "x");
   ASSERT_EQ(chown((dir_ + "/state/spool-cursor").c_str(), 65534, 65534), 0);
   Result<ScopedFd> fd = dir->OpenFile("spool-cursor", O_RDONLY);
   ASSERT_FALSE(fd.ok());

@@ -1,34 +1,22 @@
 #include "collectors/login/linux/file_tailer.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
+
+#include "testing/temp_dir.h"
 
 namespace picket::login {
 namespace {
 
+using testing_util::AppendFile;
+
 class FileTailerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/picket-tailer-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/auth.log";
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(system(cmd.c_str()), 0);
-  }
-  void Append(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::app | std::ios::binary);
-    out << text;
-  }
   // The lines to report (context lines left out).
   std::vector<std::string> Poll(FileTailer& t, int64_t now = 0) {
     std::vector<std::string> lines;
@@ -48,24 +36,24 @@ class FileTailerTest : public ::testing::Test {
     return lines;
   }
   using Lines = std::vector<std::string>;
-  std::string dir_;
-  std::string path_;
+  testing_util::TempDir dir_{"picket-tailer-"};
+  std::string path_ = dir_ / "auth.log";
 };
 
 TEST_F(FileTailerTest, StartsAtEndThenFollowsPartialLinesAndCrlf) {
-  Append(path_, "old line\n");
+  AppendFile(path_, "old line\n");
   FileTailer t(path_, {});
   EXPECT_EQ(Poll(t), Lines{});
   EXPECT_EQ(t.state(), FileTailer::State::kReading);
-  Append(path_, "one\r\ntw");
+  AppendFile(path_, "one\r\ntw");
   EXPECT_EQ(Poll(t), Lines{"one"});
   EXPECT_EQ(t.Position().offset, 9u + 5u);  // the partial "tw" is not in it
-  Append(path_, "o\nthree\n");
+  AppendFile(path_, "o\nthree\n");
   EXPECT_EQ(Poll(t), (Lines{"two", "three"}));
 }
 
 TEST_F(FileTailerTest, FromBeginningWhenConfigured) {
-  Append(path_, "a\nb\n");
+  AppendFile(path_, "a\nb\n");
   FileTailer::Options opts;
   opts.start_at_end = false;
   FileTailer t(path_, opts);
@@ -73,48 +61,48 @@ TEST_F(FileTailerTest, FromBeginningWhenConfigured) {
 }
 
 TEST_F(FileTailerTest, RotationByRenameDrainsTheOldFileFirst) {
-  Append(path_, "");
+  AppendFile(path_, "");
   FileTailer t(path_, {});
   Poll(t);
-  Append(path_, "before\n");
+  AppendFile(path_, "before\n");
   ASSERT_EQ(rename(path_.c_str(), (path_ + ".1").c_str()), 0);
   // The writer still appends to the renamed file until it reopens.
-  Append(path_ + ".1", "late write\n");
-  Append(path_, "new file\n");
+  AppendFile(path_ + ".1", "late write\n");
+  AppendFile(path_, "new file\n");
   EXPECT_EQ(Poll(t, 10), (Lines{"before", "late write", "new file"}));
   EXPECT_EQ(t.stats().rotations, 1u);
-  Append(path_ + ".1", "later still\n");
-  Append(path_, "more\n");
+  AppendFile(path_ + ".1", "later still\n");
+  AppendFile(path_, "more\n");
   EXPECT_EQ(Poll(t, 20), (Lines{"later still", "more"}));
   // After kDrainMs of silence the old file is let go.
-  Append(path_, "x\n");
+  AppendFile(path_, "x\n");
   EXPECT_EQ(Poll(t, 20 + FileTailer::kDrainMs), Lines{"x"});
-  Append(path_ + ".1", "too late\n");
+  AppendFile(path_ + ".1", "too late\n");
   EXPECT_EQ(Poll(t, 30 + FileTailer::kDrainMs), Lines{});
 }
 
 TEST_F(FileTailerTest, CopyTruncateRereadsFromStart) {
-  Append(path_, "");
+  AppendFile(path_, "");
   FileTailer t(path_, {});
   Poll(t);
-  Append(path_, "first\nsecond\n");
+  AppendFile(path_, "first\nsecond\n");
   EXPECT_EQ(Poll(t).size(), 2u);
   ASSERT_EQ(truncate(path_.c_str(), 0), 0);
-  Append(path_, "after\n");
+  AppendFile(path_, "after\n");
   EXPECT_EQ(Poll(t), Lines{"after"});
   EXPECT_EQ(t.stats().truncations, 1u);
 }
 
 TEST_F(FileTailerTest, OverlongLinesSkippedAndCounted) {
-  Append(path_, "");
+  AppendFile(path_, "");
   FileTailer::Options opts;
   opts.max_line = 16;
   FileTailer t(path_, opts);
   Poll(t);
-  Append(path_, std::string(40, 'x'));
+  AppendFile(path_, std::string(40, 'x'));
   EXPECT_EQ(Poll(t), Lines{});
-  Append(path_,
-         std::string(40, 'y') + "\nshort\n" + std::string(17, 'z') + "\nok\n");
+  AppendFile(path_, std::string(40, 'y') + "\nshort\n" + std::string(17, 'z') +
+                        "\nok\n");
   EXPECT_EQ(Poll(t), (Lines{"short", "ok"}));
   EXPECT_EQ(t.stats().overlong, 2u);
   EXPECT_EQ(t.Position().offset, 40u + 41 + 6 + 18 + 3);
@@ -124,20 +112,20 @@ TEST_F(FileTailerTest, MissingFileReportedAndReadFromStartWhenItReturns) {
   FileTailer t(path_, {});
   EXPECT_TRUE(t.Poll(0, [](const FileTailer::Line&) {}));
   EXPECT_EQ(t.state(), FileTailer::State::kMissing);
-  Append(path_, "hello\n");
+  AppendFile(path_, "hello\n");
   EXPECT_EQ(Poll(t), Lines{"hello"});
   EXPECT_EQ(t.state(), FileTailer::State::kReading);
   ASSERT_EQ(unlink(path_.c_str()), 0);
   Poll(t);
   EXPECT_EQ(t.state(), FileTailer::State::kMissing);
-  Append(path_, "back\n");
+  AppendFile(path_, "back\n");
   EXPECT_EQ(Poll(t), Lines{"back"});
   EXPECT_EQ(t.state(), FileTailer::State::kReading);
 }
 
 TEST_F(FileTailerTest, UnreadableFileReported) {
   if (geteuid() == 0) GTEST_SKIP() << "root reads any file";
-  Append(path_, "x\n");
+  AppendFile(path_, "x\n");
   ASSERT_EQ(chmod(path_.c_str(), 0), 0);
   FileTailer t(path_, {});
   Poll(t);
@@ -145,41 +133,41 @@ TEST_F(FileTailerTest, UnreadableFileReported) {
 }
 
 TEST_F(FileTailerTest, RestartResumesWithoutRepeatsOrGaps) {
-  Append(path_, "");
+  AppendFile(path_, "");
   FilePosition saved;
   {
     FileTailer t(path_, {});
     Poll(t);
-    Append(path_, "a\nb\npart");
+    AppendFile(path_, "a\nb\npart");
     EXPECT_EQ(Poll(t), (Lines{"a", "b"}));
     saved = t.Position();
   }
-  Append(path_, "ial\nc\n");  // written while the agent was down
+  AppendFile(path_, "ial\nc\n");  // written while the agent was down
   FileTailer t(path_, {});
   t.Restore(saved);
   EXPECT_EQ(Poll(t), (Lines{"partial", "c"}));
 }
 
 TEST_F(FileTailerTest, RestartAfterRotationWhileDownFinishesOldFile) {
-  Append(path_, "");
+  AppendFile(path_, "");
   FilePosition saved;
   {
     FileTailer t(path_, {});
     Poll(t);
-    Append(path_, "a\n");
+    AppendFile(path_, "a\n");
     EXPECT_EQ(Poll(t), Lines{"a"});
     saved = t.Position();
   }
-  Append(path_, "b\n");
+  AppendFile(path_, "b\n");
   ASSERT_EQ(rename(path_.c_str(), (path_ + ".1").c_str()), 0);
-  Append(path_, "c\n");
+  AppendFile(path_, "c\n");
   FileTailer t(path_, {});
   t.Restore(saved);
   EXPECT_EQ(Poll(t), (Lines{"b", "c"}));
 }
 
 TEST_F(FileTailerTest, RestoredPositionOfAnotherFileIsNotTrusted) {
-  Append(path_, "this is a new file\n");
+  AppendFile(path_, "this is a new file\n");
   FilePosition saved;
   saved.path = path_;
   saved.dev = 1;
@@ -195,15 +183,15 @@ TEST_F(FileTailerTest, RecordsOfFixedSize) {
   opts.record_size = 4;
   opts.start_at_end = false;
   FileTailer t(path_, opts);
-  Append(path_, "abcdefg");
+  AppendFile(path_, "abcdefg");
   EXPECT_EQ(Poll(t), Lines{"abcd"});
-  Append(path_, "h");
+  AppendFile(path_, "h");
   EXPECT_EQ(Poll(t), Lines{"efgh"});
   EXPECT_EQ(t.Position().offset, 8u);
 }
 
 TEST_F(FileTailerTest, LinesCarryTheirOffsetAndTheFilesKey) {
-  Append(path_, "first\r\nsecond\n");
+  AppendFile(path_, "first\r\nsecond\n");
   FileTailer::Options opts;
   opts.start_at_end = false;
   FileTailer t(path_, opts);
@@ -216,22 +204,22 @@ TEST_F(FileTailerTest, LinesCarryTheirOffsetAndTheFilesKey) {
   EXPECT_EQ(FileTailer::SourceKey(st.st_ino, "first\r\nsecond\n", false), key);
   EXPECT_NE(FileTailer::SourceKey(st.st_ino + 1, "first\r\n", false), key);
   EXPECT_NE(FileTailer::SourceKey(st.st_ino, "first!\r\n", false), key);
-  Append(path_, "third\n");
+  AppendFile(path_, "third\n");
   uint64_t later = 0;
   EXPECT_EQ(PollAll(t, &later), (Lines{"14 third"}));
   EXPECT_EQ(later, key);
 }
 
 TEST_F(FileTailerTest, KeyFollowsTheFileThroughRotationAndChangesWithIt) {
-  Append(path_, "");
+  AppendFile(path_, "");
   FileTailer t(path_, {});
   Poll(t);
-  Append(path_, "a1\n");
+  AppendFile(path_, "a1\n");
   uint64_t first = 0;
   EXPECT_EQ(PollAll(t, &first), (Lines{"0 a1"}));
   ASSERT_EQ(rename(path_.c_str(), (path_ + ".1").c_str()), 0);
-  Append(path_ + ".1", "a2\n");  // late write to the rotated file
-  Append(path_, "b1\n");
+  AppendFile(path_ + ".1", "a2\n");  // late write to the rotated file
+  AppendFile(path_, "b1\n");
   std::vector<uint64_t> keys;
   std::vector<std::string> lines;
   t.Poll(10, [&](const FileTailer::Line& l) {
@@ -252,7 +240,7 @@ TEST_F(FileTailerTest, RestartRereadsContextBeforeTheSavedPosition) {
     std::snprintf(buf, sizeof buf, "line %04d\n", i);
     text += buf;
   }
-  Append(path_, text);
+  AppendFile(path_, text);
   FileTailer::Options opts;
   opts.start_at_end = false;
   FilePosition saved;
@@ -262,7 +250,7 @@ TEST_F(FileTailerTest, RestartRereadsContextBeforeTheSavedPosition) {
     EXPECT_EQ(PollAll(t, &key).size(), 600u);
     saved = t.Position();
   }
-  Append(path_, "line 0600\n");
+  AppendFile(path_, "line 0600\n");
   FileTailer t(path_, opts);
   t.Restore(saved);
   uint64_t again = 0;
@@ -287,7 +275,7 @@ TEST_F(FileTailerTest, ContextStartingOnALineBoundaryKeepsThatLine) {
   // Lines of kContextBytes bytes: the saved position minus kContextBytes
   // is exactly where the last line starts.
   std::string line(FileTailer::kContextBytes - 1, 'x');
-  Append(path_, line + "\n" + line + "\n");
+  AppendFile(path_, line + "\n" + line + "\n");
   FileTailer::Options opts;
   opts.start_at_end = false;
   FilePosition saved;
@@ -296,7 +284,7 @@ TEST_F(FileTailerTest, ContextStartingOnALineBoundaryKeepsThatLine) {
     EXPECT_EQ(Poll(t).size(), 2u);
     saved = t.Position();
   }
-  Append(path_, "new\n");
+  AppendFile(path_, "new\n");
   FileTailer t(path_, opts);
   t.Restore(saved);
   Lines got = PollAll(t);
@@ -309,14 +297,14 @@ TEST_F(FileTailerTest, RecordsRereadWholeRecordsAsContext) {
   FileTailer::Options opts;
   opts.record_size = 1000;
   opts.start_at_end = false;
-  Append(path_, std::string(10000, 'r'));
+  AppendFile(path_, std::string(10000, 'r'));
   FilePosition saved;
   {
     FileTailer t(path_, opts);
     EXPECT_EQ(Poll(t).size(), 10u);
     saved = t.Position();
   }
-  Append(path_, std::string(1000, 'n'));
+  AppendFile(path_, std::string(1000, 'n'));
   FileTailer t(path_, opts);
   t.Restore(saved);
   Lines got = PollAll(t);

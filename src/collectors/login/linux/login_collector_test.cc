@@ -1,43 +1,21 @@
 #include "collectors/login/linux/login_collector.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
-#include <fstream>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "collectors/login/utmp_record.h"
 #include "core/event_id.h"
+#include "testing/recording_submitter.h"
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
 
-class Capture final : public EventSubmitter {
- public:
-  bool Submit(Event event) override {
-    events.push_back(std::move(event));
-    return true;
-  }
-  std::vector<LoginEvent> Logins(EventType type) const {
-    std::vector<LoginEvent> out;
-    for (const Event& e : events) {
-      if (e.type == type) out.push_back(std::get<LoginEvent>(e.payload));
-    }
-    return out;
-  }
-  std::vector<AgentStatus> Statuses() const {
-    std::vector<AgentStatus> out;
-    for (const Event& e : events) {
-      if (e.type == EventType::kAgentStatus) {
-        out.push_back(std::get<AgentStatus>(e.payload));
-      }
-    }
-    return out;
-  }
-  std::vector<Event> events;
-};
+using testing_util::RecordingSubmitter;
 
 uint64_t Counter(const ComponentStats& stats, const std::string& name) {
   for (const auto& [n, v] : stats.counters) {
@@ -50,13 +28,8 @@ uint64_t Counter(const ComponentStats& stats, const std::string& name) {
 class LoginCollectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/picket-login-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-    ASSERT_EQ(system(("mkdir -p " + root_ + "/var/log " + root_ + "/etc " +
-                      root_ + "/state")
-                         .c_str()),
-              0);
+    std::filesystem::create_directories(root_ + "/var/log");
+    std::filesystem::create_directories(root_ + "/state");
     Write("/etc/passwd",
           "root:x:0:0:root:/root:/bin/bash\n"
           "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n");
@@ -66,14 +39,13 @@ class LoginCollectorTest : public ::testing::Test {
     ASSERT_TRUE(loop.ok());
     loop_ = std::move(loop.value());
   }
-  void TearDown() override {
-    ASSERT_EQ(system(("rm -rf '" + root_ + "'").c_str()), 0);
-  }
   void Write(const std::string& path, const std::string& text,
              bool append = false) {
-    std::ofstream out(root_ + path, append ? std::ios::app | std::ios::binary
-                                           : std::ios::binary);
-    out << text;
+    if (append) {
+      testing_util::AppendFile(root_ + path, text);
+    } else {
+      testing_util::WriteFile(root_ + path, text);
+    }
   }
   static auto JournalAt(std::string_view cursor) {
     return LoginCollector::JournalAtForTest(cursor);
@@ -83,7 +55,8 @@ class LoginCollectorTest : public ::testing::Test {
                                             &clock_);
   }
 
-  std::string root_;
+  testing_util::TempDir tmp_{"picket-login-"};
+  std::string root_ = tmp_.path();
   LoginCollectorConfig config_;
   SystemClock clock_;
   std::unique_ptr<EventLoop> loop_;
@@ -103,11 +76,11 @@ TEST_F(LoginCollectorTest, SyslogFileEventsWithFactsAndBadLinesCounted) {
             "198.51.100.2 port 5555 ssh2\n"
             "Mar  1 10:00:06 gw CRON[12]: pam_unix(cron:session): session "
             "closed for user root\n");
-  Capture out;
+  RecordingSubmitter out;
   auto c = Make();
   ASSERT_TRUE(c->Start(*loop_, out).ok());
   EXPECT_EQ(c->sources(), "syslog");
-  auto failures = out.Logins(EventType::kLoginFailure);
+  auto failures = out.Payloads<LoginEvent>(EventType::kLoginFailure);
   ASSERT_EQ(failures.size(), 2u);
   EXPECT_EQ(failures[0].source_address, "203.0.113.5");
   EXPECT_EQ(failures[0].user, "root");
@@ -115,7 +88,7 @@ TEST_F(LoginCollectorTest, SyslogFileEventsWithFactsAndBadLinesCounted) {
   EXPECT_EQ(failures[0].pid, 10);
   EXPECT_NE(failures[0].log_time_ns, 0);
   EXPECT_EQ(failures[0].message.back(), '2');  // CR stripped
-  auto successes = out.Logins(EventType::kLoginSuccess);
+  auto successes = out.Payloads<LoginEvent>(EventType::kLoginSuccess);
   ASSERT_EQ(successes.size(), 1u);
   EXPECT_EQ(successes[0].user, "www-data");
   EXPECT_EQ(successes[0].reason, "no_shell");
@@ -124,11 +97,35 @@ TEST_F(LoginCollectorTest, SyslogFileEventsWithFactsAndBadLinesCounted) {
   EXPECT_EQ(Counter(stats, "lines_unparsed"), 1u);
   EXPECT_EQ(Counter(stats, "lines_overlong"), 1u);
   // The cron logout: a PAM session of another service, reported too.
-  EXPECT_EQ(out.Logins(EventType::kLogout).size(), 1u);
+  EXPECT_EQ(out.Payloads<LoginEvent>(EventType::kLogout).size(), 1u);
   c->Stop();
   struct stat st;
   ASSERT_EQ(stat((root_ + "/state/login-positions").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(LoginCollectorTest, EventsAFullQueueRefusesAreCountedAsDropped) {
+  const std::string line =
+      "Mar  1 10:00:00 gw sshd[10]: Failed password for root from "
+      "203.0.113.5 port 40000 ssh2\n";
+  Write("/var/log/auth.log", line + line);
+  RecordingSubmitter out;
+  out.set_refusing(true);
+  auto c = Make();
+  ASSERT_TRUE(c->Start(*loop_, out).ok());
+  EXPECT_TRUE(out.events().empty());
+  EXPECT_GE(out.refused(), 2u);  // the two failures, and any status
+  EXPECT_EQ(Counter(c->Stats(), "dropped"), out.refused());
+  EXPECT_EQ(Counter(c->Stats(), "events"), 0u);
+
+  // Once the queue has room again, new lines go through; the lost ones are
+  // not re-sent.
+  out.set_refusing(false);
+  Write("/var/log/auth.log", line, true);
+  c->PollAll();
+  EXPECT_EQ(out.Payloads<LoginEvent>(EventType::kLoginFailure).size(), 1u);
+  EXPECT_EQ(Counter(c->Stats(), "events"), out.events().size());
+  c->Stop();
 }
 
 TEST_F(LoginCollectorTest, WakesForItsFileNotForItsNeighbours) {
@@ -137,7 +134,7 @@ TEST_F(LoginCollectorTest, WakesForItsFileNotForItsNeighbours) {
   Write("/var/log/auth.log", "");
   Write("/var/log/syslog", "");
   config_.start_at = "end";
-  Capture out;
+  RecordingSubmitter out;
   auto c = Make();
   ASSERT_TRUE(c->Start(*loop_, out).ok());
   for (int i = 1; i <= 5; ++i) {
@@ -153,7 +150,7 @@ TEST_F(LoginCollectorTest, WakesForItsFileNotForItsNeighbours) {
   });
   loop_->AddTimer(500, 0, [this] { loop_->Stop(); });
   ASSERT_TRUE(loop_->Run().ok());
-  EXPECT_EQ(out.Logins(EventType::kLoginFailure).size(), 1u);
+  EXPECT_EQ(out.Payloads<LoginEvent>(EventType::kLoginFailure).size(), 1u);
   EXPECT_EQ(Counter(c->Stats(), "inotify_wakeups"), 1u);
   c->Stop();
 }
@@ -167,21 +164,21 @@ TEST_F(LoginCollectorTest, RestartReadsNoLineTwiceAndSkipsNone) {
     std::snprintf(buf, sizeof buf, line.c_str(), i);
     return std::string(buf);
   };
-  Capture first;
+  RecordingSubmitter first;
   auto c = Make();
   ASSERT_TRUE(c->Start(*loop_, first).ok());
   Write("/var/log/auth.log", make_line(1) + make_line(2), true);
   c->PollAll();
   c->Stop();
   Write("/var/log/auth.log", make_line(3), true);  // while stopped
-  Capture second;
+  RecordingSubmitter second;
   c = Make();
   ASSERT_TRUE(c->Start(*loop_, second).ok());
   Write("/var/log/auth.log", make_line(4), true);
   c->PollAll();
   c->Stop();
-  auto a = first.Logins(EventType::kLoginFailure);
-  auto b = second.Logins(EventType::kLoginFailure);
+  auto a = first.Payloads<LoginEvent>(EventType::kLoginFailure);
+  auto b = second.Payloads<LoginEvent>(EventType::kLoginFailure);
   ASSERT_EQ(a.size(), 2u);
   ASSERT_EQ(b.size(), 2u);
   EXPECT_EQ(b[0].user, "u3");
@@ -196,13 +193,13 @@ TEST_F(LoginCollectorTest, EventIdsComeFromTheFileAndTheLineOffset) {
       "Mar  1 10:00:01 gw sshd[11]: message repeated 2 times: [ Failed "
       "password for root from 192.0.2.9 port 2 ssh2]\n";
   Write("/var/log/auth.log", a + b);
-  Capture first;
+  RecordingSubmitter first;
   auto c = Make();
   ASSERT_TRUE(c->Start(*loop_, first).ok());
   c->PollAll();
   c->Stop();
   std::vector<std::string> ids;
-  for (const Event& e : first.events) {
+  for (const Event& e : first.events()) {
     if (e.type == EventType::kLoginFailure) ids.push_back(e.id);
   }
   struct stat st;
@@ -213,19 +210,19 @@ TEST_F(LoginCollectorTest, EventIdsComeFromTheFileAndTheLineOffset) {
                                       SourcePositionId(key, a.size(), 0),
                                       SourcePositionId(key, a.size(), 1)}));
   // Read again from the start (as after losing the positions): same ids.
-  ASSERT_EQ(system(("rm -f " + root_ + "/state/login-positions").c_str()), 0);
-  Capture again;
+  ASSERT_TRUE(std::filesystem::remove(root_ + "/state/login-positions"));
+  RecordingSubmitter again;
   c = Make();
   ASSERT_TRUE(c->Start(*loop_, again).ok());
   c->PollAll();
   c->Stop();
   std::vector<std::string> ids2;
-  for (const Event& e : again.events) {
+  for (const Event& e : again.events()) {
     if (e.type == EventType::kLoginFailure) ids2.push_back(e.id);
   }
   EXPECT_EQ(ids2, ids);
   // Other events keep no id of their own: the pipeline gives them one.
-  for (const Event& e : first.events) {
+  for (const Event& e : first.events()) {
     if (e.type == EventType::kAgentStatus) {
       EXPECT_EQ(e.id, "");
     }
@@ -238,7 +235,7 @@ TEST_F(LoginCollectorTest, RestartInsideAnAttemptCountsItOnce) {
   Write("/var/log/auth.log",
         "Mar  1 10:00:00 gw sshd[10]: Failed password for root from "
         "192.0.2.9 port 1 ssh2\n");
-  Capture first;
+  RecordingSubmitter first;
   auto c = Make();
   ASSERT_TRUE(c->Start(*loop_, first).ok());
   c->PollAll();
@@ -249,14 +246,14 @@ TEST_F(LoginCollectorTest, RestartInsideAnAttemptCountsItOnce) {
         "Mar  1 10:00:02 gw sshd[12]: Connection closed by 192.0.2.10 port 7 "
         "[preauth]\n",
         true);
-  Capture second;
+  RecordingSubmitter second;
   c = Make();
   ASSERT_TRUE(c->Start(*loop_, second).ok());
   c->PollAll();
   c->Stop();
-  EXPECT_EQ(first.Logins(EventType::kLoginFailure).size(), 1u);
+  EXPECT_EQ(first.Payloads<LoginEvent>(EventType::kLoginFailure).size(), 1u);
   // Only the scanner that gave up (another connection) is an attempt.
-  auto b = second.Logins(EventType::kLoginFailure);
+  auto b = second.Payloads<LoginEvent>(EventType::kLoginFailure);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].source_address, "192.0.2.10");
   EXPECT_EQ(Counter(c->Stats(), "lines"), 2u);
@@ -285,11 +282,11 @@ TEST_F(LoginCollectorTest, JournalPositionsFromTheCursor) {
 TEST_F(LoginCollectorTest, MissingFileReportedThenRead) {
   config_.syslog = "on";
   config_.syslog_files = {"/var/log/secure"};
-  Capture out;
+  RecordingSubmitter out;
   auto c = Make();
   ASSERT_TRUE(c->Start(*loop_, out).ok());
   bool missing = false;
-  for (const auto& s : out.Statuses()) {
+  for (const auto& s : out.Payloads<AgentStatus>()) {
     missing =
         missing || (s.state == "source_missing" &&
                     s.detail.find("/var/log/secure") != std::string::npos);
@@ -299,7 +296,7 @@ TEST_F(LoginCollectorTest, MissingFileReportedThenRead) {
         "Mar  1 10:00:00 gw dropbear[5]: Bad password attempt for 'root' from "
         "192.0.2.1:1234\n");
   c->PollAll();
-  auto failures = out.Logins(EventType::kLoginFailure);
+  auto failures = out.Payloads<LoginEvent>(EventType::kLoginFailure);
   ASSERT_EQ(failures.size(), 1u);
   EXPECT_EQ(failures[0].service, "dropbear");
   EXPECT_EQ(failures[0].source_port, 1234);
@@ -329,19 +326,19 @@ TEST_F(LoginCollectorTest, UtmpFallbackWithCorruptRecordSkipped) {
   bad.line = "ssh:notty";
   bad.user = "admin";
   Write("/var/log/btmp", login::EncodeUtmpRecord(bad));
-  Capture out;
+  RecordingSubmitter out;
   auto c = Make();
   ASSERT_TRUE(c->Start(*loop_, out).ok());
   EXPECT_EQ(c->sources(), "utmp");
-  auto successes = out.Logins(EventType::kLoginSuccess);
+  auto successes = out.Payloads<LoginEvent>(EventType::kLoginSuccess);
   ASSERT_EQ(successes.size(), 1u);
   EXPECT_EQ(successes[0].user, "root");
   EXPECT_EQ(successes[0].source_address, "203.0.113.50");
   EXPECT_EQ(successes[0].origin, "wtmp");
-  auto logouts = out.Logins(EventType::kLogout);
+  auto logouts = out.Payloads<LoginEvent>(EventType::kLogout);
   ASSERT_EQ(logouts.size(), 1u);
   EXPECT_EQ(logouts[0].user, "root");
-  auto failures = out.Logins(EventType::kLoginFailure);
+  auto failures = out.Payloads<LoginEvent>(EventType::kLoginFailure);
   ASSERT_EQ(failures.size(), 1u);
   EXPECT_EQ(failures[0].service, "sshd");
   EXPECT_EQ(failures[0].user, "admin");

@@ -1,11 +1,11 @@
 #include "collectors/net/linux/socket_owners.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
+
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
@@ -15,13 +15,6 @@ namespace fs = std::filesystem;
 // A fake /proc whose processes hold "socket:[N]" descriptors.
 class OwnersTree : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "picket-owners-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   void Process(int pid, const std::string& exe) {
     fs::create_directories(Fd(pid, ""));
     fs::create_symlink(exe, Dir(pid) + "/exe");
@@ -40,7 +33,8 @@ class OwnersTree : public ::testing::Test {
     return Dir(pid) + "/fd/" + fd;
   }
 
-  std::string root_;
+  testing_util::TempDir tmp_{"picket-owners-"};
+  std::string root_ = tmp_.path();
 };
 
 TEST_F(OwnersTree, FindsOwnerOfKnownAndNewSockets) {
