@@ -33,7 +33,7 @@ Event Success(int64_t t, const std::string& src, const std::string& user) {
 
 Event Tick(int64_t t_sec) { return SampleTick(t_sec * kSec); }
 
-TEST(LeakyBucketTest, LeaksWholeUnitsPerInterval) {
+TEST(BruteForceLeakyBucketTest, LeaksWholeUnitsPerInterval) {
   LeakyBucket b;
   EXPECT_EQ(b.Add(0, 1000), 1u);
   EXPECT_EQ(b.Add(10, 1000), 2u);
@@ -45,7 +45,7 @@ TEST(LeakyBucketTest, LeaksWholeUnitsPerInterval) {
   EXPECT_EQ(b.Level(3600, 1000), 0u);
 }
 
-TEST(BruteForceDetectorTest, TenthFailureInABurstAlertsOnce) {
+TEST(BruteForceTest, TenthFailureInABurstAlertsOnce) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
   RecordingEmitter out;
   for (int i = 0; i < 9; ++i) d.OnEvent(Fail(1000 + 2 * i, "203.0.113.9"), out);
@@ -67,14 +67,14 @@ TEST(BruteForceDetectorTest, TenthFailureInABurstAlertsOnce) {
   EXPECT_EQ(out.Of(kAlertBruteForce).size(), 1u);
 }
 
-TEST(BruteForceDetectorTest, FailuresSlowerThanTheLeakNeverAlert) {
+TEST(BruteForceTest, FailuresSlowerThanTheLeakNeverAlert) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
   RecordingEmitter out;
   for (int i = 0; i < 200; ++i) d.OnEvent(Fail(61 * i, "198.51.100.1"), out);
   EXPECT_TRUE(out.Of(kAlertBruteForce).empty());
 }
 
-TEST(BruteForceDetectorTest, OngoingAttackRemindedThenSummarisedAtItsEnd) {
+TEST(BruteForceTest, OngoingAttackRemindedThenSummarisedAtItsEnd) {
   BruteForceDetectorConfig cfg;
   cfg.realert_interval_ms = 600000;
   cfg.attack_end_ms = 300000;
@@ -109,7 +109,7 @@ TEST(BruteForceDetectorTest, OngoingAttackRemindedThenSummarisedAtItsEnd) {
   EXPECT_EQ(bf[3].occurrence, "start");
 }
 
-TEST(BruteForceDetectorTest, UserEnumeration) {
+TEST(BruteForceTest, UserEnumeration) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
   RecordingEmitter out;
   const char* users[] = {"admin", "test", "oracle", "pi", "ubnt"};
@@ -123,7 +123,7 @@ TEST(BruteForceDetectorTest, UserEnumeration) {
   EXPECT_TRUE(out.Of(kAlertBruteForce).empty());
 }
 
-TEST(BruteForceDetectorTest, DistributedGuessingOfOneAccount) {
+TEST(BruteForceTest, DistributedGuessingOfOneAccount) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
   RecordingEmitter out;
   // 19 failures on root from 4 addresses: not enough sources yet.
@@ -142,7 +142,7 @@ TEST(BruteForceDetectorTest, DistributedGuessingOfOneAccount) {
   EXPECT_TRUE(out.Of(kAlertBruteForce).empty());  // no source did enough
 }
 
-TEST(BruteForceDetectorTest, SuccessAfterFailuresIsHighSeverity) {
+TEST(BruteForceTest, SuccessAfterFailuresIsHighSeverity) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
   RecordingEmitter out;
   for (int i = 0; i < 5; ++i) d.OnEvent(Fail(i, "192.0.2.66", "pi"), out);
@@ -163,7 +163,7 @@ TEST(BruteForceDetectorTest, SuccessAfterFailuresIsHighSeverity) {
   EXPECT_EQ(out.Of(kAlertBruteForceSuccess).size(), 1u);
 }
 
-TEST(BruteForceDetectorTest, TrackedStateIsBounded) {
+TEST(BruteForceTest, TrackedStateIsBounded) {
   BruteForceDetectorConfig cfg;
   cfg.max_tracked = 16;
   BruteForceDetector d{cfg};
@@ -189,7 +189,7 @@ uint64_t Counter(const BruteForceDetector& d, const std::string& key) {
   return ~0ull;
 }
 
-TEST(BruteForceDetectorTest, NamesSurvivePoolCompactionAndAreDropped) {
+TEST(BruteForceTest, NamesSurvivePoolCompactionAndAreDropped) {
   BruteForceDetectorConfig cfg;
   cfg.attack_end_ms = 300000;
   BruteForceDetector d{cfg};
@@ -265,7 +265,7 @@ std::map<std::string, int> Replay(const std::string& name) {
   return kinds;
 }
 
-TEST(BruteForceDetectorTest, CrowdSecScenarios) {
+TEST(BruteForceTest, CrowdSecScenarios) {
   std::ifstream probe(std::string(PICKET_SOURCE_DIR) +
                       "/../shared/data/authlogs/crowdsec/ssh-bf.log");
   if (!probe) GTEST_SKIP() << "no shared data";

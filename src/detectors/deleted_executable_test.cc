@@ -21,7 +21,7 @@ Event Proc(EventType type, const std::string& exe, bool deleted, int pid = 99,
   return e;
 }
 
-TEST(DeletedExecutableDetectorTest, AlertsOnExecSnapshotAndChange) {
+TEST(DeletedExecutableTest, AlertsOnExecSnapshotAndChange) {
   DeletedExecutableDetector d{DeletedExecutableDetectorConfig{}};
   RecordingEmitter out;
   d.OnEvent(Proc(EventType::kProcessChanged, "/tmp/s", true, 1), out);
@@ -34,7 +34,7 @@ TEST(DeletedExecutableDetectorTest, AlertsOnExecSnapshotAndChange) {
   EXPECT_NE(out.alerts()[0].title.find("/tmp/s"), std::string::npos);
 }
 
-TEST(DeletedExecutableDetectorTest, QuietWhenPresentOrExit) {
+TEST(DeletedExecutableTest, QuietWhenPresentOrExit) {
   DeletedExecutableDetector d{DeletedExecutableDetectorConfig{}};
   RecordingEmitter out;
   d.OnEvent(Proc(EventType::kProcessExec, "/usr/bin/x", false), out);
@@ -42,7 +42,7 @@ TEST(DeletedExecutableDetectorTest, QuietWhenPresentOrExit) {
   EXPECT_TRUE(out.alerts().empty());
 }
 
-TEST(DeletedExecutableDetectorTest, MemfdIsCriticalFileless) {
+TEST(DeletedExecutableTest, MemfdIsCriticalFileless) {
   DeletedExecutableDetector d{DeletedExecutableDetectorConfig{}};
   RecordingEmitter out;
   d.OnEvent(Proc(EventType::kProcessExec, "/memfd:payload", true), out);
@@ -51,7 +51,7 @@ TEST(DeletedExecutableDetectorTest, MemfdIsCriticalFileless) {
   EXPECT_NE(out.alerts()[0].title.find("memory"), std::string::npos);
 }
 
-TEST(DeletedExecutableDetectorTest, AllowList) {
+TEST(DeletedExecutableTest, AllowList) {
   DeletedExecutableDetectorConfig cfg;
   cfg.allow = {"/usr/sbin"};
   DeletedExecutableDetector d{cfg};

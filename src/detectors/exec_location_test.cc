@@ -18,7 +18,7 @@ Event ProcEvent(EventType type, const std::string& exe) {
   return e;
 }
 
-TEST(PathIsUnderTest, ComponentWise) {
+TEST(ExecLocationPathIsUnderTest, ComponentWise) {
   EXPECT_TRUE(PathIsUnder("/tmp/x", "/tmp"));
   EXPECT_TRUE(PathIsUnder("/tmp/x", "/tmp/"));
   EXPECT_TRUE(PathIsUnder("/tmp", "/tmp"));
@@ -29,7 +29,7 @@ TEST(PathIsUnderTest, ComponentWise) {
   EXPECT_TRUE(PathIsUnder("/anything", "/"));
 }
 
-TEST(ExecLocationDetectorTest, AlertsOnEachConfiguredDirectory) {
+TEST(ExecLocationTest, AlertsOnEachConfiguredDirectory) {
   ExecLocationDetector d{ExecLocationDetectorConfig{}};
   for (const char* exe : {"/tmp/x", "/var/tmp/.a/b", "/dev/shm/m"}) {
     RecordingEmitter out;
@@ -48,7 +48,7 @@ TEST(ExecLocationDetectorTest, AlertsOnEachConfiguredDirectory) {
   }
 }
 
-TEST(ExecLocationDetectorTest, SnapshotAlsoJudgedButNotExit) {
+TEST(ExecLocationTest, SnapshotAlsoJudgedButNotExit) {
   ExecLocationDetector d{ExecLocationDetectorConfig{}};
   RecordingEmitter out;
   d.OnEvent(ProcEvent(EventType::kProcessSnapshot, "/tmp/x"), out);
@@ -56,7 +56,7 @@ TEST(ExecLocationDetectorTest, SnapshotAlsoJudgedButNotExit) {
   EXPECT_EQ(out.alerts().size(), 1u);
 }
 
-TEST(ExecLocationDetectorTest, NormalLocationsQuiet) {
+TEST(ExecLocationTest, NormalLocationsQuiet) {
   ExecLocationDetector d{ExecLocationDetectorConfig{}};
   RecordingEmitter out;
   d.OnEvent(ProcEvent(EventType::kProcessExec, "/usr/bin/true"), out);
@@ -65,7 +65,7 @@ TEST(ExecLocationDetectorTest, NormalLocationsQuiet) {
   EXPECT_TRUE(out.alerts().empty());
 }
 
-TEST(ExecLocationDetectorTest, TmpfsAndWorldWritableFacts) {
+TEST(ExecLocationTest, TmpfsAndWorldWritableFacts) {
   ExecLocationDetectorConfig cfg;
   ExecLocationDetector d{cfg};
   RecordingEmitter out;
@@ -89,7 +89,7 @@ TEST(ExecLocationDetectorTest, TmpfsAndWorldWritableFacts) {
   EXPECT_TRUE(none.alerts().empty());
 }
 
-TEST(ExecLocationDetectorTest, AllowListWins) {
+TEST(ExecLocationTest, AllowListWins) {
   ExecLocationDetectorConfig cfg;
   cfg.allow = {"/tmp/updater"};
   ExecLocationDetector d{cfg};

@@ -19,7 +19,7 @@ Event Success(const std::string& user, const std::string& source,
   return e;
 }
 
-TEST(LoginAlertsDetectorTest, RootOverTheNetwork) {
+TEST(LoginAlertsTest, RootOverTheNetwork) {
   LoginAlertsDetector d{LoginAlertsDetectorConfig{}};
   RecordingEmitter out;
   d.OnEvent(Success("root", "203.0.113.4"), out);
@@ -36,7 +36,7 @@ TEST(LoginAlertsDetectorTest, RootOverTheNetwork) {
   EXPECT_EQ(out.alerts().size(), 1u);
 }
 
-TEST(LoginAlertsDetectorTest, AllowedSourcesAndSwitches) {
+TEST(LoginAlertsTest, AllowedSourcesAndSwitches) {
   LoginAlertsDetectorConfig cfg;
   cfg.root_allowed_sources = {"10.0.0.2"};
   LoginAlertsDetector d{cfg};
@@ -49,7 +49,7 @@ TEST(LoginAlertsDetectorTest, AllowedSourcesAndSwitches) {
   EXPECT_TRUE(out.alerts().empty());
 }
 
-TEST(LoginAlertsDetectorTest, UserWithoutShell) {
+TEST(LoginAlertsTest, UserWithoutShell) {
   LoginAlertsDetector d{LoginAlertsDetectorConfig{}};
   RecordingEmitter out;
   d.OnEvent(Success("www-data", "198.51.100.8", "no_shell"), out);

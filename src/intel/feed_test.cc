@@ -524,7 +524,7 @@ constexpr RealFeed kRealFeeds[] = {
      6369},
 };
 
-TEST(FeedRealFiles, DetectedFormatAndCountsPerFile) {
+TEST(FeedRealFilesTest, DetectedFormatAndCountsPerFile) {
   for (const RealFeed& feed : kRealFeeds) {
     SCOPED_TRACE(feed.path);
     std::string text = ReadData(feed.path);
@@ -548,7 +548,7 @@ TEST(FeedRealFiles, DetectedFormatAndCountsPerFile) {
 }
 
 // docs/intel.md shows the same table; keep the two in step.
-TEST(FeedRealFiles, DocumentedCountsMatch) {
+TEST(FeedRealFilesTest, DocumentedCountsMatch) {
   std::ifstream in(PICKET_SOURCE_DIR "/docs/intel.md");
   std::string line;
   size_t rows = 0;
@@ -579,7 +579,7 @@ TEST(FeedRealFiles, DocumentedCountsMatch) {
   EXPECT_EQ(rows, std::size(kRealFeeds));
 }
 
-TEST(FeedRealFiles, NewlineDelimitedJsonIsRefusedWithAReason) {
+TEST(FeedRealFilesTest, NewlineDelimitedJsonIsRefusedWithAReason) {
   FeedFormat format;
   std::string why;
   EXPECT_FALSE(DetectFeedFormat(ReadData("spamhaus/secops_asn_drop.json"),
@@ -587,7 +587,7 @@ TEST(FeedRealFiles, NewlineDelimitedJsonIsRefusedWithAReason) {
   EXPECT_NE(why.find("newline-delimited JSON"), std::string::npos) << why;
 }
 
-TEST(FeedRealFiles, RejectedLinesNameFileLineAndReason) {
+TEST(FeedRealFilesTest, RejectedLinesNameFileLineAndReason) {
   struct Case {
     const char* path;
     FeedFormat format;
@@ -642,7 +642,7 @@ TEST(FeedRealFiles, RejectedLinesNameFileLineAndReason) {
   }
 }
 
-TEST(FeedRealFiles, IndicatorsCarryValueAndCategory) {
+TEST(FeedRealFilesTest, IndicatorsCarryValueAndCategory) {
   CollectSink sink;
   Parse(ReadData("intelmq-fixtures/spamhaus_drop.txt"), FeedFormat::kPlain,
         &sink, IntelCategory::kDrop);
@@ -692,7 +692,7 @@ TEST(FeedRealFiles, IndicatorsCarryValueAndCategory) {
   EXPECT_EQ(coa.all[1].category, IntelCategory::kMalware);
 }
 
-TEST(FeedDetect, RecognisesContent) {
+TEST(FeedDetectTest, RecognisesContent) {
   auto detect = [](std::string_view text) {
     FeedFormat f;
     std::string why;
@@ -721,7 +721,7 @@ TEST(FeedDetect, RecognisesContent) {
   EXPECT_NE(why.find("neither"), std::string::npos);
 }
 
-TEST(FeedPlain, CommentsRangesAndMalformedLinesNeverAbort) {
+TEST(FeedPlainTest, CommentsRangesAndMalformedLinesNeverAbort) {
   CollectSink sink;
   FeedReport r = Parse(
       "# header\n"
@@ -755,7 +755,7 @@ TEST(FeedPlain, CommentsRangesAndMalformedLinesNeverAbort) {
   EXPECT_EQ(r.lines, 14u);
 }
 
-TEST(FeedPlain, RangeBecomesTheSmallestCidrCover) {
+TEST(FeedPlainTest, RangeBecomesTheSmallestCidrCover) {
   CollectSink sink;
   Parse("10.0.0.1 10.0.0.10\n", FeedFormat::kPlain, &sink);
   EXPECT_EQ(sink.Texts(),
@@ -776,7 +776,7 @@ TEST(FeedReportTest, KeepsOnlyTheFirstErrorsButCountsAll) {
   EXPECT_EQ(r.errors.back().line, kMaxReportedErrors);
 }
 
-TEST(FeedHosts, NamesAfterTheAddress) {
+TEST(FeedHostsTest, NamesAfterTheAddress) {
   CollectSink sink;
   FeedReport r = Parse(
       "127.0.0.1 localhost\n"
@@ -790,7 +790,7 @@ TEST(FeedHosts, NamesAfterTheAddress) {
   EXPECT_EQ(r.rejected, 2u);
 }
 
-TEST(FeedAdblock, HostRulesOnly) {
+TEST(FeedAdblockTest, HostRulesOnly) {
   CollectSink sink;
   FeedReport r = Parse(
       "[Adblock Plus 2.0]\n"
@@ -814,7 +814,7 @@ TEST(FeedAdblock, HostRulesOnly) {
   EXPECT_EQ(r.errors[0].line, 12u);
 }
 
-TEST(FeedMaltrail, TakesIndicatorsCountsTheRest) {
+TEST(FeedMaltrailTest, TakesIndicatorsCountsTheRest) {
   CollectSink sink;
   FeedReport r = Parse(
       "# comment\n"
@@ -839,7 +839,7 @@ TEST(FeedMaltrail, TakesIndicatorsCountsTheRest) {
 
 // abuse.ch CSV exports, in the shape of the published files (the shared
 // data holds none): Feodo Tracker, URLhaus, ThreatFox, MalwareBazaar.
-TEST(FeedCsv, AbuseChExports) {
+TEST(FeedCsvTest, AbuseChExports) {
   CollectSink feodo;
   FeedReport r = Parse(
       "################################################################\n"
@@ -909,7 +909,7 @@ TEST(FeedCsv, AbuseChExports) {
   EXPECT_EQ(bazaar.all[0].category, IntelCategory::kMalware);
 }
 
-TEST(FeedJson, ThreatFoxExportAndBrokenJson) {
+TEST(FeedJsonTest, ThreatFoxExportAndBrokenJson) {
   CollectSink sink;
   FeedReport r = Parse(
       "{\n"
@@ -936,7 +936,7 @@ TEST(FeedJson, ThreatFoxExportAndBrokenJson) {
   EXPECT_NE(r.errors[0].reason.find("invalid JSON"), std::string::npos);
 }
 
-TEST(FeedStix, SimpleComparisonsOnly) {
+TEST(FeedStixTest, SimpleComparisonsOnly) {
   CollectSink sink;
   FeedReport r = Parse(R"({"type": "bundle", "objects": [
   {"type": "indicator", "pattern": "[ipv4-addr:value = '198.51.100.1' OR domain-name:value = 'c2.example']"},
@@ -968,7 +968,7 @@ TEST(FeedStix, SimpleComparisonsOnly) {
   EXPECT_EQ(r.errors[1].reason, "invalid STIX pattern");
 }
 
-TEST(FeedMisp, AttributesAndObjectAttributesForDetection) {
+TEST(FeedMispTest, AttributesAndObjectAttributesForDetection) {
   CollectSink sink;
   FeedReport r = Parse(R"({"response": [{"Event": {
   "Attribute": [
@@ -998,7 +998,7 @@ TEST(FeedMisp, AttributesAndObjectAttributesForDetection) {
   EXPECT_EQ(r.errors[0].line, 11u);
 }
 
-TEST(FeedSuricata, LiteralAddressesOfRuleHeaders) {
+TEST(FeedSuricataTest, LiteralAddressesOfRuleHeaders) {
   CollectSink sink;
   FeedReport r = Parse(
       "# alert ip [192.0.2.1] any -> any any (msg:\"disabled\";)\n"
@@ -1015,7 +1015,7 @@ TEST(FeedSuricata, LiteralAddressesOfRuleHeaders) {
   EXPECT_EQ(r.rejected, 1u);
 }
 
-TEST(FeedDataplane, AddressIsTheFirstIpField) {
+TEST(FeedDataplaneTest, AddressIsTheFirstIpField) {
   CollectSink sink;
   FeedReport r = Parse(
       "# ASN | ASname | ipaddr | lastseen | category\n"
@@ -1029,7 +1029,7 @@ TEST(FeedDataplane, AddressIsTheFirstIpField) {
   EXPECT_EQ(r.rejected, 1u);
 }
 
-TEST(FeedFormatNames, RoundTrip) {
+TEST(FeedFormatNamesTest, RoundTrip) {
   for (int i = 0; i < kFeedFormatCount; ++i) {
     FeedFormat f;
     ASSERT_TRUE(ParseFeedFormat(FeedFormatName(FeedFormat(i)), &f));

@@ -5,12 +5,10 @@
 #include <random>
 #include <string>
 
-#include "intel/xxhash.h"
-
 namespace picket {
 namespace {
 
-TEST(IntelIndicator, ParseIpv4IsStrict) {
+TEST(IndicatorTest, ParseIpv4IsStrict) {
   uint32_t v;
   ASSERT_TRUE(ParseIpv4("192.0.2.1", &v));
   EXPECT_EQ(v, 0xC0000201u);
@@ -25,7 +23,7 @@ TEST(IntelIndicator, ParseIpv4IsStrict) {
   }
 }
 
-TEST(IntelIndicator, ParseIpv6Forms) {
+TEST(IndicatorTest, ParseIpv6Forms) {
   std::array<uint8_t, 16> a;
   ASSERT_TRUE(ParseIpv6("2001:db8::1", &a));
   EXPECT_EQ(a[0], 0x20);
@@ -53,7 +51,7 @@ TEST(IntelIndicator, ParseIpv6Forms) {
 
 // Text -> address -> text is the identity on canonical forms, for random
 // addresses, and parsing the canonical text gives the same bytes.
-TEST(IntelIndicator, Ipv6RoundTripOnRandomAddresses) {
+TEST(IndicatorTest, Ipv6RoundTripOnRandomAddresses) {
   std::mt19937_64 rng(7);
   for (int i = 0; i < 5000; ++i) {
     std::array<uint8_t, 16> b{};
@@ -69,7 +67,7 @@ TEST(IntelIndicator, Ipv6RoundTripOnRandomAddresses) {
   }
 }
 
-TEST(IntelIndicator, NormalizeDomain) {
+TEST(IndicatorTest, NormalizeDomain) {
   std::string out;
   ASSERT_TRUE(NormalizeDomain("Pool.MineXMR.com.", &out));
   EXPECT_EQ(out, "pool.minexmr.com");
@@ -89,7 +87,7 @@ TEST(IntelIndicator, NormalizeDomain) {
   EXPECT_FALSE(NormalizeDomain(long_name, &out));
 }
 
-TEST(IntelIndicator, ClassifyToken) {
+TEST(IndicatorTest, ClassifyToken) {
   struct Case {
     const char* token;
     TokenClass cls;
@@ -149,7 +147,7 @@ TEST(IntelIndicator, ClassifyToken) {
   }
 }
 
-TEST(IntelIndicator, UrlHostForCuratedSources) {
+TEST(IndicatorTest, UrlHostForCuratedSources) {
   Indicator ind;
   std::string reason;
   ASSERT_EQ(
@@ -160,7 +158,7 @@ TEST(IntelIndicator, UrlHostForCuratedSources) {
             TokenClass::kInvalid);
 }
 
-TEST(IntelIndicator, CategoryNamesAreStable) {
+TEST(IndicatorTest, CategoryNamesAreStable) {
   const char* names[] = {"unknown",  "botnet_c2",   "malware", "miner_pool",
                          "scanner",  "bruteforce",  "spam",    "tor_exit",
                          "phishing", "compromised", "drop"};
@@ -175,7 +173,7 @@ TEST(IntelIndicator, CategoryNamesAreStable) {
   EXPECT_FALSE(ParseIntelCategory("botnet", &c));
 }
 
-TEST(IntelIndicator, DefaultCategoryFromTheShippedFeedNames) {
+TEST(IndicatorTest, DefaultCategoryFromTheShippedFeedNames) {
   struct Case {
     const char* feed;
     IntelCategory category;
@@ -230,15 +228,6 @@ TEST(IntelIndicator, DefaultCategoryFromTheShippedFeedNames) {
               IntelCategoryName(c.category))
         << c.feed;
   }
-}
-
-// Published XXH64 test vectors.
-TEST(IntelXxh64, KnownVectors) {
-  EXPECT_EQ(Xxh64("", 0, 0), 0xEF46DB3751D8E999ull);
-  EXPECT_EQ(Xxh64("a", 1, 0), 0xD24EC4F1A98C6E5Bull);
-  EXPECT_EQ(Xxh64("abc", 3, 0), 0x44BC2CF5AD770999ull);
-  const char kLong[] = "Nobody inspects the spammish repetition";
-  EXPECT_EQ(Xxh64(kLong, sizeof(kLong) - 1, 0), 0xFBCEA83C8A378BF1ull);
 }
 
 }  // namespace

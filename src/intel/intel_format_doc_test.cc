@@ -78,7 +78,7 @@ void ExpectFields(const std::vector<std::vector<std::string>>& rows,
   }
 }
 
-TEST(IntelFormatDoc, HeaderTableMatchesTheCode) {
+TEST(IntelFormatDocTest, HeaderTableMatchesTheCode) {
   ExpectFields(
       Table(ReadDoc(), "## Header"),
       {{"magic", {f::kMagicOffset, f::kMagicSize}},
@@ -96,7 +96,7 @@ TEST(IntelFormatDoc, HeaderTableMatchesTheCode) {
             std::string::npos);
 }
 
-TEST(IntelFormatDoc, SectionEntryTableMatchesTheCode) {
+TEST(IntelFormatDocTest, SectionEntryTableMatchesTheCode) {
   ExpectFields(Table(ReadDoc(), "## Section table"),
                {{"type", {f::kEntryTypeOffset, f::kEntryTypeSize}},
                 {"param", {f::kEntryParamOffset, f::kEntryParamSize}},
@@ -105,7 +105,7 @@ TEST(IntelFormatDoc, SectionEntryTableMatchesTheCode) {
                 {"count", {f::kEntryCountOffset, f::kEntryCountSize}}});
 }
 
-TEST(IntelFormatDoc, FeedRecordTableMatchesTheCode) {
+TEST(IntelFormatDocTest, FeedRecordTableMatchesTheCode) {
   ExpectFields(Table(ReadDoc(), "### FEEDS record"),
                {{"name_offset", {f::kFeedNameOffset, f::kFeedNameOffsetSize}},
                 {"name_length", {f::kFeedNameLength, f::kFeedNameLengthSize}},
@@ -121,7 +121,7 @@ TEST(IntelFormatDoc, FeedRecordTableMatchesTheCode) {
                 {"rejected", {f::kFeedRejected, f::kFeedRejectedSize}}});
 }
 
-TEST(IntelFormatDoc, SectionTypesMatchTheCode) {
+TEST(IntelFormatDocTest, SectionTypesMatchTheCode) {
   auto rows = Table(ReadDoc(), "## Sections");
   ASSERT_EQ(rows.size(), f::kSectionCount);
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -133,7 +133,7 @@ TEST(IntelFormatDoc, SectionTypesMatchTheCode) {
   }
 }
 
-TEST(IntelFormatDoc, CategoryAndFormatNumbers) {
+TEST(IntelFormatDocTest, CategoryAndFormatNumbers) {
   std::string doc = ReadDoc();
   std::string categories, formats;
   for (int i = 0; i < kIntelCategoryCount; ++i) {
@@ -151,7 +151,7 @@ TEST(IntelFormatDoc, CategoryAndFormatNumbers) {
 }
 
 // The example's first two dump lines are what the compiler writes.
-TEST(IntelFormatDoc, ExampleDumpMatchesACompiledFile) {
+TEST(IntelFormatDocTest, ExampleDumpMatchesACompiledFile) {
   IntelCompiler c;
   ASSERT_TRUE(
       c.AddFeed("demo", FeedFormat::kPlain, IntelCategory::kBotnetC2).ok());

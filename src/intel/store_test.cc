@@ -78,7 +78,7 @@ void FixChecksum(Bytes* b) {
 
 // ------------------------------------------------------------------- IPv4
 
-TEST(IntelStoreIpv4, ExactAndLongestPrefixMatchBruteForce) {
+TEST(StoreIpv4Test, ExactAndLongestPrefixMatchBruteForce) {
   std::mt19937 rng(42);
   const std::string feeds[] = {"alpha", "beta", "gamma"};
   const IntelCategory cats[] = {IntelCategory::kBotnetC2,
@@ -168,7 +168,7 @@ TEST(IntelStoreIpv4, ExactAndLongestPrefixMatchBruteForce) {
   EXPECT_GT(hits, exact.size() + 1000);  // the CIDRs were exercised too
 }
 
-TEST(IntelStoreIpv4, LookupIpTakesMappedIpv6AsIpv4) {
+TEST(StoreIpv4Test, LookupIpTakesMappedIpv6AsIpv4) {
   IntelCompiler c;
   ASSERT_TRUE(
       c.AddFeed("f", FeedFormat::kPlain, IntelCategory::kBotnetC2).ok());
@@ -190,7 +190,7 @@ TEST(IntelStoreIpv4, LookupIpTakesMappedIpv6AsIpv4) {
 
 // ------------------------------------------------------------------- IPv6
 
-TEST(IntelStoreIpv6, ExactAndLongestPrefixMatchBruteForce) {
+TEST(StoreIpv6Test, ExactAndLongestPrefixMatchBruteForce) {
   std::mt19937_64 rng(9);
   IntelCompiler c;
   ASSERT_TRUE(c.AddFeed("v6", FeedFormat::kPlain, IntelCategory::kDrop).ok());
@@ -267,7 +267,7 @@ TEST(IntelStoreIpv6, ExactAndLongestPrefixMatchBruteForce) {
 
 // ----------------------------------------------------------------- domains
 
-TEST(IntelStoreDomain, NearestListedParentBruteForce) {
+TEST(StoreDomainTest, NearestListedParentBruteForce) {
   std::mt19937 rng(3);
   const char* labels[] = {"pool", "a", "b", "xmr", "mine", "c2", "cdn", "x-1"};
   const char* tlds[] = {"example", "test", "invalid"};
@@ -324,7 +324,7 @@ TEST(IntelStoreDomain, NearestListedParentBruteForce) {
   EXPECT_FALSE(s.LookupDomain(std::string(300, 'a')));
 }
 
-TEST(IntelStoreDomain, MostSpecificParentWins) {
+TEST(StoreDomainTest, MostSpecificParentWins) {
   IntelCompiler c;
   ASSERT_TRUE(
       c.AddFeed("broad", FeedFormat::kPlain, IntelCategory::kDrop).ok());
@@ -350,7 +350,7 @@ TEST(IntelStoreDomain, MostSpecificParentWins) {
 
 // ----------------------------------------------------------------- SHA-256
 
-TEST(IntelStoreSha256, ExactBruteForce) {
+TEST(StoreSha256Test, ExactBruteForce) {
   std::mt19937 rng(11);
   IntelCompiler c;
   ASSERT_TRUE(
@@ -388,7 +388,7 @@ TEST(IntelStoreSha256, ExactBruteForce) {
 
 // ------------------------------------------------------- feeds and sources
 
-TEST(IntelStoreSources, DuplicatesMergeAndFeedsAreCounted) {
+TEST(StoreSourcesTest, DuplicatesMergeAndFeedsAreCounted) {
   IntelCompiler c;
   ASSERT_TRUE(
       c.AddFeed("feodo", FeedFormat::kPlain, IntelCategory::kBotnetC2).ok());
@@ -432,7 +432,7 @@ TEST(IntelStoreSources, DuplicatesMergeAndFeedsAreCounted) {
   EXPECT_EQ(s.version(), 1u);
 }
 
-TEST(IntelStoreSources, RealFeedsCompileAndLookUp) {
+TEST(StoreSourcesTest, RealFeedsCompileAndLookUp) {
   const std::string dir = PICKET_SOURCE_DIR "/../shared/data/intel/";
   auto read = [&](const char* p) {
     std::FILE* fp = std::fopen((dir + p).c_str(), "rb");
@@ -497,7 +497,7 @@ Bytes SmallFile() {
   return Build(c);
 }
 
-TEST(IntelStoreCorrupt, EveryTruncationIsRefused) {
+TEST(StoreCorruptTest, EveryTruncationIsRefused) {
   Bytes good = SmallFile();
   ASSERT_TRUE(IntelStore::Open(good).ok());
   for (size_t n = 0; n < good.size(); ++n) {
@@ -517,7 +517,7 @@ TEST(IntelStoreCorrupt, EveryTruncationIsRefused) {
   EXPECT_NE(s.status().message().find("trailing bytes"), std::string::npos);
 }
 
-TEST(IntelStoreCorrupt, EveryFlippedByteIsRefused) {
+TEST(StoreCorruptTest, EveryFlippedByteIsRefused) {
   Bytes good = SmallFile();
   for (size_t i = 0; i < good.size(); ++i) {
     Bytes bad = good;
@@ -536,7 +536,7 @@ TEST(IntelStoreCorrupt, EveryFlippedByteIsRefused) {
   }
 }
 
-TEST(IntelStoreCorrupt, ClearMessages) {
+TEST(StoreCorruptTest, ClearMessages) {
   Bytes good = SmallFile();
   Bytes bad = good;
   bad[0] = 'X';
@@ -553,7 +553,7 @@ TEST(IntelStoreCorrupt, ClearMessages) {
 
 // A file whose checksum is right but whose structure is not (a buggy or
 // hostile writer) is refused by the structural checks.
-TEST(IntelStoreCorrupt, StructuralChecksBehindAValidChecksum) {
+TEST(StoreCorruptTest, StructuralChecksBehindAValidChecksum) {
   Bytes good = SmallFile();
   auto entry = [&](Bytes& b, uint32_t type) -> uint8_t* {
     for (size_t i = 0; i < f::kSectionCount; ++i) {
@@ -622,7 +622,7 @@ TEST(IntelStoreCorrupt, StructuralChecksBehindAValidChecksum) {
 
 // Random damage behind a valid checksum: Open must refuse or return a store
 // whose lookups stay inside the bytes (the sanitizer build checks that).
-TEST(IntelStoreCorrupt, RandomDamageNeverReadsOutOfBounds) {
+TEST(StoreCorruptTest, RandomDamageNeverReadsOutOfBounds) {
   Bytes good = SmallFile();
   std::mt19937 rng(5);
   int opened = 0;
@@ -652,7 +652,7 @@ TEST(IntelStoreCorrupt, RandomDamageNeverReadsOutOfBounds) {
   EXPECT_GT(opened, 0);  // some damage lands in data, not structure
 }
 
-TEST(IntelStoreEmpty, EverythingMisses) {
+TEST(StoreEmptyTest, EverythingMisses) {
   IntelCompiler c;
   Compiled compiled = Compile(c);
   const IntelStore& s = compiled.store;

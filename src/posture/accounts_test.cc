@@ -5,7 +5,7 @@
 namespace picket {
 namespace {
 
-TEST(Accounts, ParsesPasswdShadowAndGroup) {
+TEST(AccountsTest, ParsesPasswdShadowAndGroup) {
   int bad = -1;
   auto passwd = ParsePasswd(
       "# comment\nroot:x:0:0:root:/root:/bin/sh\r\n\n"
@@ -36,7 +36,7 @@ TEST(Accounts, ParsesPasswdShadowAndGroup) {
   EXPECT_TRUE(group[1].members.empty());
 }
 
-TEST(Accounts, LockedPasswords) {
+TEST(AccountsTest, LockedPasswords) {
   for (const char* locked :
        {"!", "!!", "*", "*LK*", "x", "!$6$salt$hash", "!*", "NP"}) {
     EXPECT_TRUE(IsLockedPassword(locked)) << locked;
@@ -47,7 +47,7 @@ TEST(Accounts, LockedPasswords) {
   }
 }
 
-TEST(Accounts, NoLoginShells) {
+TEST(AccountsTest, NoLoginShells) {
   EXPECT_TRUE(IsNoLoginShell("/usr/sbin/nologin"));
   EXPECT_TRUE(IsNoLoginShell("/bin/false"));
   EXPECT_TRUE(IsNoLoginShell("/bin/sync"));

@@ -42,7 +42,7 @@ int PairNumber(const char* user, const char* password) {
   return 0;
 }
 
-TEST(DefaultCredentialList, IsShortAndStable) {
+TEST(DefaultCredentialsListTest, IsShortAndStable) {
   auto pairs = DefaultCredentials();
   EXPECT_GE(pairs.size(), 30u);
   EXPECT_LE(pairs.size(), 64u);
@@ -54,9 +54,10 @@ TEST(DefaultCredentialList, IsShortAndStable) {
   EXPECT_EQ(PairNumber("pi", "raspberry"), 36);
 }
 
-class DefaultCredentialTest : public ::testing::TestWithParam<const char*> {};
+class DefaultCredentialsMethodTest
+    : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(DefaultCredentialTest, MatchesRealHashesOfEveryMethod) {
+TEST_P(DefaultCredentialsMethodTest, MatchesRealHashesOfEveryMethod) {
   const char* method = GetParam();
   std::string root_default = Hash("xc3511", method);
   if (root_default.empty()) {
@@ -90,11 +91,11 @@ TEST_P(DefaultCredentialTest, MatchesRealHashesOfEveryMethod) {
       CredentialTest::kNoMatch);
 }
 
-INSTANTIATE_TEST_SUITE_P(Methods, DefaultCredentialTest,
+INSTANTIATE_TEST_SUITE_P(Methods, DefaultCredentialsMethodTest,
                          ::testing::Values("$6$", "$5$", "$y$", "$1$", "$2b$",
                                            ""));
 
-TEST(DefaultCredentials, EmptyFieldIsThePasswordlessPair) {
+TEST(DefaultCredentialsTest, EmptyFieldIsThePasswordlessPair) {
   CryptScratch scratch;
   int pair = 0;
   EXPECT_EQ(TestDefaultCredentials("root", true, "", &scratch, &pair, nullptr),
@@ -105,7 +106,7 @@ TEST(DefaultCredentials, EmptyFieldIsThePasswordlessPair) {
       CredentialTest::kNoMatch);
 }
 
-TEST(DefaultCredentials, UnsupportedHashAndCancel) {
+TEST(DefaultCredentialsTest, UnsupportedHashAndCancel) {
   CryptScratch scratch;
   int pair = 0;
   EXPECT_EQ(TestDefaultCredentials("root", true, "$99$salt$notamethod",
@@ -118,7 +119,7 @@ TEST(DefaultCredentials, UnsupportedHashAndCancel) {
 
 // Through the rule: evidence names account and pair, never the password or
 // the hash.
-TEST(DefaultCredentials, RuleReportsPairNumbersOnly) {
+TEST(DefaultCredentialsTest, RuleReportsPairNumbersOnly) {
   testing_util::TempDir tmp("picket-creds-");
   const std::string& dir = tmp.path();
   std::filesystem::create_directories(dir + "/etc");

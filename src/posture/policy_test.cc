@@ -27,7 +27,7 @@ std::string Errors(std::string_view text) {
   return policy.status().message();
 }
 
-TEST(PolicyLoader, ReadsAMinimalPolicy) {
+TEST(PolicyLoaderTest, ReadsAMinimalPolicy) {
   auto policy = ParsePolicy(kMinimal, "p.yaml");
   ASSERT_TRUE(policy.ok()) << policy.status().ToString();
   EXPECT_EQ(policy->id, "demo");
@@ -45,7 +45,7 @@ TEST(PolicyLoader, ReadsAMinimalPolicy) {
   EXPECT_EQ(rule->missing, Verdict::kNotApplicable);
 }
 
-TEST(PolicyLoader, ReadsNestedConditionsAndEveryRuleKind) {
+TEST(PolicyLoaderTest, ReadsNestedConditionsAndEveryRuleKind) {
   auto policy = ParsePolicy(R"(id: all-kinds
 title: All kinds
 applies_to: {os_ids: [debian, openwrt], versions: ["12"]}
@@ -102,7 +102,7 @@ checks:
   EXPECT_TRUE(sshd.value.Accepts("No", &why));
 }
 
-TEST(PolicyLoader, ErrorsNameFileLineAndKey) {
+TEST(PolicyLoaderTest, ErrorsNameFileLineAndKey) {
   std::string errors = Errors(R"(id: demo
 title: Demo
 checks:
@@ -137,7 +137,7 @@ checks:
       << errors;
 }
 
-TEST(PolicyLoader, EveryErrorOnItsOwnLineSortedByLine) {
+TEST(PolicyLoaderTest, EveryErrorOnItsOwnLineSortedByLine) {
   std::string errors = Errors(R"(id: Bad Id
 title: T
 surprise: 1
@@ -164,7 +164,7 @@ checks:
             "p.yaml:5: checks[0]: missing required key \"remediation\"");
 }
 
-TEST(PolicyLoader, RejectsMalformedFiles) {
+TEST(PolicyLoaderTest, RejectsMalformedFiles) {
   EXPECT_NE(Errors("id: x\ntitle: [unclosed\n").find("p.yaml:"),
             std::string::npos);
   EXPECT_NE(Errors("").find("p.yaml:1: empty policy"), std::string::npos);
@@ -182,7 +182,7 @@ TEST(PolicyLoader, RejectsMalformedFiles) {
             std::string::npos);
 }
 
-TEST(PolicyLoader, RejectsDuplicateCheckIdsAndKeys) {
+TEST(PolicyLoaderTest, RejectsDuplicateCheckIdsAndKeys) {
   std::string text = std::string(kMinimal) + R"(  - id: demo.one
     title: Again
     title: Twice
@@ -201,7 +201,7 @@ TEST(PolicyLoader, RejectsDuplicateCheckIdsAndKeys) {
       << errors;
 }
 
-TEST(PolicyLoader, RejectsBadConditions) {
+TEST(PolicyLoaderTest, RejectsBadConditions) {
   auto with = [](const std::string& condition) {
     return "id: x\ntitle: X\nchecks:\n  - id: a\n    title: A\n"
            "    severity: low\n    remediation: R\n    condition: " +
@@ -249,7 +249,7 @@ TEST(PolicyLoader, RejectsBadConditions) {
             std::string::npos);
 }
 
-TEST(PolicyLoader, BoundsNesting) {
+TEST(PolicyLoaderTest, BoundsNesting) {
   std::string deep = "{file: {path: /a}}";
   for (int i = 0; i < 20; ++i) deep = "{not: " + deep + "}";
   std::string errors = Errors(
@@ -260,7 +260,7 @@ TEST(PolicyLoader, BoundsNesting) {
       << errors;
 }
 
-TEST(PolicyLoader, UnreadableFileNamesThePath) {
+TEST(PolicyLoaderTest, UnreadableFileNamesThePath) {
   auto policy = LoadPolicyFile("/nonexistent/policy.yaml");
   ASSERT_FALSE(policy.ok());
   EXPECT_EQ(policy.status().code(), Status::Code::kNotFound);
@@ -268,7 +268,7 @@ TEST(PolicyLoader, UnreadableFileNamesThePath) {
             std::string::npos);
 }
 
-TEST(ValueTests, Semantics) {
+TEST(PolicyValueTest, Semantics) {
   ValueTest t;
   t.number = NumberTest{NumberTest::Op::kLe, 4};
   std::string why;
@@ -286,7 +286,7 @@ TEST(ValueTests, Semantics) {
 }
 
 // The shipped policy: valid, large enough, and every check complete.
-TEST(ShippedPolicy, LoadsWithEveryCheckComplete) {
+TEST(PolicyShippedTest, LoadsWithEveryCheckComplete) {
   auto policy = LoadPolicyFile(std::string(PICKET_SOURCE_DIR) +
                                "/src/posture/policies/picket-baseline.yaml");
   ASSERT_TRUE(policy.ok()) << policy.status().ToString();

@@ -9,7 +9,7 @@
 namespace picket {
 namespace {
 
-TEST(PostureConfig, DefaultsAndShippedFile) {
+TEST(PostureConfigTest, DefaultsAndShippedFile) {
   auto empty = ParseConfig("", "c.yaml");
   ASSERT_TRUE(empty.ok());
   const PostureConfig& d = empty->posture;
@@ -30,7 +30,7 @@ TEST(PostureConfig, DefaultsAndShippedFile) {
   EXPECT_EQ(shipped->posture.pacing_ms, d.pacing_ms);
 }
 
-TEST(PostureConfig, ReadsEveryKey) {
+TEST(PostureConfigTest, ReadsEveryKey) {
   auto c = ParseConfig(
       "posture:\n  enabled: false\n  policy: /etc/picket/my-policy.yaml\n"
       "  interval: 6h\n  jitter: 0\n  first_delay: 30s\n  pacing: 0\n",
@@ -44,7 +44,7 @@ TEST(PostureConfig, ReadsEveryKey) {
   EXPECT_EQ(c->posture.pacing_ms, 0);
 }
 
-TEST(PostureConfig, ErrorsNameLineAndKey) {
+TEST(PostureConfigTest, ErrorsNameLineAndKey) {
   auto c = ParseConfig(
       "posture:\n  policy: policies/x.yaml\n  interval: 10s\n  pace: 5ms\n",
       "c.yaml");

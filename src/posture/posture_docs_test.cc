@@ -44,7 +44,7 @@ std::vector<Block> Blocks(const std::string& path) {
   return out;
 }
 
-TEST(PostureDocs, ExamplesLoadAndErrorsMatch) {
+TEST(PostureDocsTest, ExamplesLoadAndErrorsMatch) {
   auto blocks = Blocks(std::string(PICKET_SOURCE_DIR) + "/docs/posture.md");
   int examples = 0, invalid = 0;
   for (size_t i = 0; i < blocks.size(); ++i) {
@@ -67,7 +67,7 @@ TEST(PostureDocs, ExamplesLoadAndErrorsMatch) {
 }
 
 // The documented list of shipped checks is the shipped policy's.
-TEST(PostureDocs, ShippedChecksTableMatchesThePolicy) {
+TEST(PostureDocsTest, ShippedChecksTableMatchesThePolicy) {
   auto policy = LoadPolicyFile(std::string(PICKET_SOURCE_DIR) +
                                "/src/posture/policies/picket-baseline.yaml");
   ASSERT_TRUE(policy.ok()) << policy.status().ToString();

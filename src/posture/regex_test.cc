@@ -5,7 +5,7 @@
 namespace picket {
 namespace {
 
-TEST(Regex, ShorthandsOutsideBracketsOnly) {
+TEST(RegexTest, ShorthandsOutsideBracketsOnly) {
   EXPECT_EQ(TranslateRegexShorthands(R"(^\s*Key\s+(\d+)\S\w\W\D)"),
             "^[[:space:]]*Key[[:space:]]+([0-9]+)[^[:space:]][[:alnum:]_]"
             "[^[:alnum:]_][^0-9]");
@@ -14,7 +14,7 @@ TEST(Regex, ShorthandsOutsideBracketsOnly) {
   EXPECT_EQ(TranslateRegexShorthands(R"([]\d]\d)"), R"([]\d][0-9])");
 }
 
-TEST(Regex, SearchWithGroups) {
+TEST(RegexTest, SearchWithGroups) {
   auto re = Regex::Compile(R"(^\s*PASS_MAX_DAYS\s+(\d+)$)", false);
   ASSERT_TRUE(re.ok());
   std::vector<std::string> groups;
@@ -28,7 +28,7 @@ TEST(Regex, SearchWithGroups) {
   EXPECT_TRUE((*icase)->Search("ENCRYPT_METHOD YESCRYPT"));
 }
 
-TEST(Regex, InvalidPatternsAreRejected) {
+TEST(RegexTest, InvalidPatternsAreRejected) {
   auto re = Regex::Compile("(unclosed", false);
   ASSERT_FALSE(re.ok());
   EXPECT_NE(re.status().message().find("invalid regular expression"),

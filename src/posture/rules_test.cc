@@ -49,7 +49,7 @@ bool NeedsOwners(const std::string& id) {
 }
 
 // Every rule kind and variant passes on the pass root...
-TEST(RuleFixtures, EveryCheckPassesOnThePassRoot) {
+TEST(RulesFixtureTest, EveryCheckPassesOnThePassRoot) {
   Policy policy = LoadRulesPolicy();
   FixtureRoot root("rules/pass");
   auto results = ScanRoot(policy, root.path());
@@ -61,7 +61,7 @@ TEST(RuleFixtures, EveryCheckPassesOnThePassRoot) {
 }
 
 // ... and fails on the fail root.
-TEST(RuleFixtures, EveryCheckFailsOnTheFailRoot) {
+TEST(RulesFixtureTest, EveryCheckFailsOnTheFailRoot) {
   Policy policy = LoadRulesPolicy();
   FixtureRoot root("rules/fail");
   auto results = ScanRoot(policy, root.path());
@@ -73,7 +73,7 @@ TEST(RuleFixtures, EveryCheckFailsOnTheFailRoot) {
 }
 
 // The evidence says what decided the result, specifically.
-TEST(RuleFixtures, FailEvidenceNamesTheCulprit) {
+TEST(RulesFixtureTest, FailEvidenceNamesTheCulprit) {
   Policy policy = LoadRulesPolicy();
   FixtureRoot root("rules/fail");
   auto results = ScanRoot(policy, root.path());
@@ -119,7 +119,7 @@ TEST(RuleFixtures, FailEvidenceNamesTheCulprit) {
 }
 
 // Secrets never reach the evidence: no hash, no password.
-TEST(RuleFixtures, EvidenceCarriesNoSecrets) {
+TEST(RulesFixtureTest, EvidenceCarriesNoSecrets) {
   Policy policy = LoadRulesPolicy();
   FixtureRoot root("rules/fail");
   auto results = ScanRoot(policy, root.path());
@@ -131,7 +131,7 @@ TEST(RuleFixtures, EvidenceCarriesNoSecrets) {
   }
 }
 
-TEST(RuleFixtures, PassEvidenceShowsTheFacts) {
+TEST(RulesFixtureTest, PassEvidenceShowsTheFacts) {
   Policy policy = LoadRulesPolicy();
   FixtureRoot root("rules/pass");
   auto results = ScanRoot(policy, root.path());
@@ -147,7 +147,7 @@ TEST(RuleFixtures, PassEvidenceShowsTheFacts) {
 
 // --- Condition semantics, on a tiny root written by the test.
 
-class Conditions : public ::testing::Test {
+class RulesConditionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Write("etc/present", "x\n");
@@ -195,7 +195,7 @@ std::string Any(std::initializer_list<const char*> items) {
   return out + "]}";
 }
 
-TEST_F(Conditions, AllFailsOnAnyFailureAndErrsBeforePassing) {
+TEST_F(RulesConditionTest, AllFailsOnAnyFailureAndErrsBeforePassing) {
   EXPECT_EQ(Eval(All({kPass, kPass})).verdict, Verdict::kPass);
   EXPECT_EQ(Eval(All({kPass, kFail, kErr})).verdict, Verdict::kFail);
   EXPECT_EQ(Eval(All({kPass, kErr})).verdict, Verdict::kError);
@@ -203,14 +203,14 @@ TEST_F(Conditions, AllFailsOnAnyFailureAndErrsBeforePassing) {
   EXPECT_EQ(Eval(All({kNa, kNa})).verdict, Verdict::kNotApplicable);
 }
 
-TEST_F(Conditions, AnyPassesOnAnyPass) {
+TEST_F(RulesConditionTest, AnyPassesOnAnyPass) {
   EXPECT_EQ(Eval(Any({kFail, kPass})).verdict, Verdict::kPass);
   EXPECT_EQ(Eval(Any({kFail, kErr})).verdict, Verdict::kError);
   EXPECT_EQ(Eval(Any({kFail, kNa})).verdict, Verdict::kFail);
   EXPECT_EQ(Eval(Any({kNa, kNa})).verdict, Verdict::kNotApplicable);
 }
 
-TEST_F(Conditions, NotSwapsPassAndFailOnly) {
+TEST_F(RulesConditionTest, NotSwapsPassAndFailOnly) {
   EXPECT_EQ(Eval(std::string("{not: ") + kPass + "}").verdict, Verdict::kFail);
   EXPECT_EQ(Eval(std::string("{not: ") + kFail + "}").verdict, Verdict::kPass);
   EXPECT_EQ(Eval(std::string("{not: ") + kNa + "}").verdict,
@@ -218,13 +218,13 @@ TEST_F(Conditions, NotSwapsPassAndFailOnly) {
   EXPECT_EQ(Eval(std::string("{not: ") + kErr + "}").verdict, Verdict::kError);
 }
 
-TEST_F(Conditions, ErrorCarriesTheReason) {
+TEST_F(RulesConditionTest, ErrorCarriesTheReason) {
   Outcome out = Eval(kErr);
   EXPECT_EQ(out.verdict, Verdict::kError);
   EXPECT_EQ(out.reason, "/etc/absent: not found");
 }
 
-TEST_F(Conditions, UnreadableFileIsAnErrorNotAFailure) {
+TEST_F(RulesConditionTest, UnreadableFileIsAnErrorNotAFailure) {
   if (geteuid() == 0) GTEST_SKIP() << "root reads mode 000 files";
   Write("etc/secret", "Secure yes\n");
   chmod((dir_ + "/etc/secret").c_str(), 0);
@@ -234,7 +234,7 @@ TEST_F(Conditions, UnreadableFileIsAnErrorNotAFailure) {
       << out.reason;
 }
 
-TEST_F(Conditions, MissingFactsFollowTheirDefaults) {
+TEST_F(RulesConditionTest, MissingFactsFollowTheirDefaults) {
   // No /proc/sys here: sysctls are not applicable by default...
   EXPECT_EQ(Eval("{sysctl: {key: net.ipv4.ip_forward, equals: '0'}}").verdict,
             Verdict::kNotApplicable);
@@ -255,7 +255,7 @@ TEST_F(Conditions, MissingFactsFollowTheirDefaults) {
   EXPECT_EQ(Eval("{firewall: {filtering: true}}").verdict, Verdict::kFail);
 }
 
-TEST_F(Conditions, AppliesIfGatesTheCheck) {
+TEST_F(RulesConditionTest, AppliesIfGatesTheCheck) {
   std::string text =
       "id: t\ntitle: t\nchecks:\n  - id: c\n    title: c\n"
       "    severity: low\n    remediation: r\n"
@@ -270,7 +270,7 @@ TEST_F(Conditions, AppliesIfGatesTheCheck) {
   EXPECT_EQ(out.evidence[0], "not applicable: /etc/absent: not found");
 }
 
-TEST_F(Conditions, EvidenceIsCapped) {
+TEST_F(RulesConditionTest, EvidenceIsCapped) {
   for (int i = 0; i < 40; ++i) {
     Write("data/f" + std::to_string(i), "x");
     chmod((dir_ + "/data/f" + std::to_string(i)).c_str(), 0666);
@@ -282,7 +282,7 @@ TEST_F(Conditions, EvidenceIsCapped) {
   EXPECT_EQ(out.evidence.back(), "... and 21 more");
 }
 
-TEST_F(Conditions, RedactedContentShowsOnlyTheFirstGroup) {
+TEST_F(RulesConditionTest, RedactedContentShowsOnlyTheFirstGroup) {
   Write("etc/shadow", "root:$1$salt$0123456789abcdefghijkl:19000::::::\n");
   Outcome out = Eval(
       "{file_content: {path: /etc/shadow, line: '^([^:]+):\\$1\\$', "
@@ -293,7 +293,7 @@ TEST_F(Conditions, RedactedContentShowsOnlyTheFirstGroup) {
             "/etc/shadow:1: root (rest of the line not shown)");
 }
 
-TEST_F(Conditions, WalkSkipsSymlinksAndExcludedTrees) {
+TEST_F(RulesConditionTest, WalkSkipsSymlinksAndExcludedTrees) {
   Write("data/keep/x", "x");
   Write("data/skip/y", "y");
   chmod((dir_ + "/data/keep/x").c_str(), 0666);
@@ -309,7 +309,7 @@ TEST_F(Conditions, WalkSkipsSymlinksAndExcludedTrees) {
 
 // --- Command rules run on the live system only.
 
-class CommandRules : public ::testing::Test {
+class RulesCommandTest : public ::testing::Test {
  protected:
   Outcome Eval(const std::string& condition_yaml, const std::string& root) {
     std::string text =
@@ -328,7 +328,7 @@ class CommandRules : public ::testing::Test {
   Policy policy_;
 };
 
-TEST_F(CommandRules, ExitCodeAndOutput) {
+TEST_F(RulesCommandTest, ExitCodeAndOutput) {
   EXPECT_EQ(Eval("{command: {argv: [/bin/true], exit_code: 0}}", "/").verdict,
             Verdict::kPass);
   EXPECT_EQ(Eval("{command: {argv: [/bin/false], exit_code: 0}}", "/").verdict,
@@ -346,7 +346,7 @@ TEST_F(CommandRules, ExitCodeAndOutput) {
             Verdict::kFail);
 }
 
-TEST_F(CommandRules, NoShellArgumentsAreLiteral) {
+TEST_F(RulesCommandTest, NoShellArgumentsAreLiteral) {
   // ';' and '$(...)' are plain argument bytes: nothing is interpreted.
   Outcome out = Eval(
       "{command: {argv: [/bin/echo, '$(id); touch /tmp/picket-no'], "
@@ -355,7 +355,7 @@ TEST_F(CommandRules, NoShellArgumentsAreLiteral) {
   EXPECT_EQ(out.verdict, Verdict::kPass);
 }
 
-TEST_F(CommandRules, HangingCommandIsKilledAtItsTimeout) {
+TEST_F(RulesCommandTest, HangingCommandIsKilledAtItsTimeout) {
   auto start = std::chrono::steady_clock::now();
   // The shell's background child shares its process group and dies too.
   Outcome out = Eval(
@@ -370,7 +370,7 @@ TEST_F(CommandRules, HangingCommandIsKilledAtItsTimeout) {
   EXPECT_LT(elapsed, std::chrono::seconds(10));
 }
 
-TEST_F(CommandRules, OutputIsCappedAtTheLimit) {
+TEST_F(RulesCommandTest, OutputIsCappedAtTheLimit) {
   Outcome out = Eval(
       "{command: {argv: [/bin/sh, -c, 'yes | head -c 100000'], max_output: "
       "1KiB, exit_code: 0}}",
@@ -379,7 +379,7 @@ TEST_F(CommandRules, OutputIsCappedAtTheLimit) {
   EXPECT_NE(out.evidence.at(0).find("output truncated"), std::string::npos);
 }
 
-TEST_F(CommandRules, MissingProgramFollowsMissing) {
+TEST_F(RulesCommandTest, MissingProgramFollowsMissing) {
   Outcome out =
       Eval("{command: {argv: [/nonexistent/tool], exit_code: 0}}", "/");
   EXPECT_EQ(out.verdict, Verdict::kError);
@@ -390,7 +390,7 @@ TEST_F(CommandRules, MissingProgramFollowsMissing) {
             Verdict::kNotApplicable);
 }
 
-TEST_F(CommandRules, NotRunAgainstAnOfflineRoot) {
+TEST_F(RulesCommandTest, NotRunAgainstAnOfflineRoot) {
   testing_util::TempDir dir("picket-cmd-");
   Outcome out =
       Eval("{command: {argv: [/bin/true], exit_code: 0}}", dir.path());

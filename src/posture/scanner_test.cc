@@ -57,7 +57,7 @@ const std::set<std::string> kOwnerDependent = {"files.passwd",
                                                "ssh.host_public_keys",
                                                "logging.var_log_permissions"};
 
-TEST(ShippedPolicyOnFixtures, HardenedDevicePassesEverything) {
+TEST(ScannerShippedPolicyTest, HardenedDevicePassesEverything) {
   Policy policy = ShippedPolicy();
   FixtureRoot root("hardened");
   ScanReport report = Scan(policy, root.path());
@@ -73,7 +73,7 @@ TEST(ShippedPolicyOnFixtures, HardenedDevicePassesEverything) {
   }
 }
 
-TEST(ShippedPolicyOnFixtures, WeakDeviceFailsTheHygieneChecks) {
+TEST(ScannerShippedPolicyTest, WeakDeviceFailsTheHygieneChecks) {
   Policy policy = ShippedPolicy();
   FixtureRoot root("weak");
   ScanReport report = Scan(policy, root.path());
@@ -203,7 +203,7 @@ TEST(ShippedPolicyOnFixtures, WeakDeviceFailsTheHygieneChecks) {
             root_login.end());
 }
 
-TEST(Scanner, PolicyForAnotherOsIsNotApplicable) {
+TEST(ScannerTest, PolicyForAnotherOsIsNotApplicable) {
   auto policy = ParsePolicy(
       "id: alpine-only\ntitle: A\napplies_to: {os_ids: [alpine]}\nchecks:\n"
       "  - id: a\n    title: A\n    severity: high\n    remediation: R\n"
@@ -219,7 +219,7 @@ TEST(Scanner, PolicyForAnotherOsIsNotApplicable) {
   EXPECT_EQ(report.results[0].verdict, Verdict::kNotApplicable);
 }
 
-TEST(Scanner, CancelledScanStopsWithErrors) {
+TEST(ScannerTest, CancelledScanStopsWithErrors) {
   Policy policy = ShippedPolicy();
   FixtureRoot root("weak");
   std::atomic<bool> cancel{true};
@@ -232,7 +232,7 @@ TEST(Scanner, CancelledScanStopsWithErrors) {
   EXPECT_EQ(report.counts.errors, policy.checks.size());
 }
 
-TEST(Scanner, OnlySelectedChecks) {
+TEST(ScannerTest, OnlySelectedChecks) {
   Policy policy = ShippedPolicy();
   FixtureRoot root("weak");
   ScanOptions options;
@@ -244,7 +244,7 @@ TEST(Scanner, OnlySelectedChecks) {
   EXPECT_EQ(report.counts.failed, 2u);
 }
 
-TEST(Scoring, WeightedBySeverityIgnoringNotApplicable) {
+TEST(ScannerScoringTest, WeightedBySeverityIgnoringNotApplicable) {
   Check critical, high, medium, low, info;
   critical.severity = Severity::kCritical;
   high.severity = Severity::kHigh;

@@ -6,7 +6,7 @@ namespace picket {
 namespace {
 
 // Lines as the kernel prints them (little-endian host).
-TEST(ProcNet, TcpListenersOnly) {
+TEST(SocketsProcNetTest, TcpListenersOnly) {
   auto l = ParseProcNetLine(
       "   0: 00000000:0017 00000000:0000 0A 00000000:00000000 00:00000000 "
       "00000000     0        0 12345 1 0000000000000000 100 0 0 10 0",
@@ -36,7 +36,7 @@ TEST(ProcNet, TcpListenersOnly) {
   EXPECT_FALSE(ParseProcNetLine("   3: garbage", "tcp", false));
 }
 
-TEST(ProcNet, Ipv6AndUdp) {
+TEST(SocketsProcNetTest, Ipv6AndUdp) {
   auto any6 = ParseProcNetLine(
       "   0: 00000000000000000000000000000000:0016 "
       "00000000000000000000000000000000:0000 0A 00000000:00000000 "

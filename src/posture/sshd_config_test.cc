@@ -7,7 +7,7 @@
 namespace picket {
 namespace {
 
-TEST(SshdConfig, FirstValueWinsAndKeywordsIgnoreCase) {
+TEST(SshdConfigTest, FirstValueWinsAndKeywordsIgnoreCase) {
   SshdConfig c;
   ParseSshdConfig(
       "# comment\nPERMITROOTLOGIN no\npermitrootlogin yes\n"
@@ -20,7 +20,7 @@ TEST(SshdConfig, FirstValueWinsAndKeywordsIgnoreCase) {
   EXPECT_EQ(c.Find("Ciphers")->value, "a,b");
 }
 
-TEST(SshdConfig, DefaultsFillUnsetKeywords) {
+TEST(SshdConfigTest, DefaultsFillUnsetKeywords) {
   SshdConfig c;
   ParseSshdConfig("", "f", nullptr, &c);
   EXPECT_EQ(c.Find("PermitRootLogin")->value, "prohibit-password");
@@ -29,7 +29,7 @@ TEST(SshdConfig, DefaultsFillUnsetKeywords) {
   EXPECT_FALSE(c.Find("Ciphers").has_value());
 }
 
-TEST(SshdConfig, MatchBlocksDoNotChangeGlobalValues) {
+TEST(SshdConfigTest, MatchBlocksDoNotChangeGlobalValues) {
   SshdConfig c;
   ParseSshdConfig(
       "Match User bob\n  PasswordAuthentication yes\n"
@@ -39,7 +39,7 @@ TEST(SshdConfig, MatchBlocksDoNotChangeGlobalValues) {
   EXPECT_EQ(c.Find("X11Forwarding")->origin, "default");
 }
 
-TEST(SshdConfig, IncludesAreReadInPlaceRelativeToEtcSsh) {
+TEST(SshdConfigTest, IncludesAreReadInPlaceRelativeToEtcSsh) {
   std::map<std::string, std::vector<std::pair<std::string, std::string>>>
       files = {{"/etc/ssh/sshd_config.d/*.conf",
                 {{"/etc/ssh/sshd_config.d/a.conf", "PermitRootLogin no\n"},
@@ -63,7 +63,7 @@ TEST(SshdConfig, IncludesAreReadInPlaceRelativeToEtcSsh) {
   EXPECT_NE(c.problems[0].find("nested too deeply"), std::string::npos);
 }
 
-TEST(SshdConfig, LegacyKeywordsAlias) {
+TEST(SshdConfigTest, LegacyKeywordsAlias) {
   SshdConfig c;
   ParseSshdConfig("ChallengeResponseAuthentication no\n", "f", nullptr, &c);
   EXPECT_EQ(c.Find("KbdInteractiveAuthentication")->value, "no");

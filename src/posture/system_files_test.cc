@@ -5,7 +5,7 @@
 namespace picket {
 namespace {
 
-TEST(OsReleaseParser, QuotesAndDefaults) {
+TEST(SystemFilesOsReleaseTest, QuotesAndDefaults) {
   OsRelease os = ParseOsRelease(
       "NAME=\"Raspbian GNU/Linux\"\nID=raspbian\nID_LIKE='debian'\n"
       "VERSION_ID=\"11\"\nPRETTY_NAME=\"Raspbian \\\"bullseye\\\"\"\n");
@@ -16,7 +16,7 @@ TEST(OsReleaseParser, QuotesAndDefaults) {
   EXPECT_EQ(ParseOsRelease("# nothing\n").id, "linux");
 }
 
-TEST(ModuleParsers, NamesAreNormalised) {
+TEST(SystemFilesModuleTest, NamesAreNormalised) {
   auto loaded = ParseProcModules(
       "usb_storage 77824 1 uas, Live 0x0\nnf-tables 1 0 - Live 0x0\n");
   EXPECT_EQ(loaded, (std::set<std::string>{"usb_storage", "nf_tables"}));
@@ -30,7 +30,7 @@ TEST(ModuleParsers, NamesAreNormalised) {
             (std::set<std::string>{"cramfs", "usb_storage", "ext4"}));
 }
 
-TEST(ModuleParsers, ModprobeDirectives) {
+TEST(SystemFilesModuleTest, ModprobeDirectives) {
   ModprobeConfig conf;
   ParseModprobeConf(
       "# x\nblacklist usb-storage\ninstall cramfs /bin/false\n"
@@ -45,7 +45,7 @@ TEST(ModuleParsers, ModprobeDirectives) {
   EXPECT_FALSE(InstallCommandDisables(conf.install["snd"]));
 }
 
-TEST(MountsParser, DecodesEscapesAndSplitsOptions) {
+TEST(SystemFilesMountsTest, DecodesEscapesAndSplitsOptions) {
   auto mounts = ParseMounts(
       "tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n"
       "/dev/sdb1 /media/my\\040disk vfat rw 0 0\nshort line\n");
@@ -65,7 +65,7 @@ void Feed(PackageDbParser* p, std::string_view text) {
   p->Finish();
 }
 
-TEST(PackageDbParser, Dpkg) {
+TEST(SystemFilesPackageDbTest, Dpkg) {
   PackageDbParser p(PackageDbParser::Format::kDpkg);
   Feed(&p,
        "Package: telnetd\nStatus: deinstall ok config-files\n\n"
@@ -75,7 +75,7 @@ TEST(PackageDbParser, Dpkg) {
   EXPECT_EQ(p.installed(), (std::set<std::string>{"openssh-server", "held"}));
 }
 
-TEST(PackageDbParser, OpkgAndApk) {
+TEST(SystemFilesPackageDbTest, OpkgAndApk) {
   PackageDbParser opkg(PackageDbParser::Format::kOpkg);
   Feed(&opkg,
        "Package: dropbear\nVersion: 1\nStatus: install user installed\n\n"

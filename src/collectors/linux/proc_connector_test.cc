@@ -40,7 +40,7 @@ proc_event Exec(int pid, int tgid) {
   return ev;
 }
 
-TEST(ParseProcConnectorTest, ExecForkExitInOneDatagram) {
+TEST(ProcConnectorParseTest, ExecForkExitInOneDatagram) {
   proc_event fork{};
   fork.what = proc_event::PROC_EVENT_FORK;
   fork.event_data.fork.parent_pid = 10;
@@ -70,7 +70,7 @@ TEST(ParseProcConnectorTest, ExecForkExitInOneDatagram) {
   EXPECT_EQ(out[2].exit_code, 256u);
 }
 
-TEST(ParseProcConnectorTest, ThreadEventsAreMarked) {
+TEST(ProcConnectorParseTest, ThreadEventsAreMarked) {
   std::string dgram = Message(Exec(12, 11));
   std::vector<ProcConnEvent> out;
   uint64_t bad = 0;
@@ -79,7 +79,7 @@ TEST(ParseProcConnectorTest, ThreadEventsAreMarked) {
   EXPECT_FALSE(out[0].is_process());
 }
 
-TEST(ParseProcConnectorTest, OtherEventKindsIgnoredNotMalformed) {
+TEST(ProcConnectorParseTest, OtherEventKindsIgnoredNotMalformed) {
   proc_event uid{};
   uid.what = proc_event::PROC_EVENT_UID;
   std::string dgram = Message(uid);
@@ -90,7 +90,7 @@ TEST(ParseProcConnectorTest, OtherEventKindsIgnoredNotMalformed) {
   EXPECT_EQ(bad, 0u);
 }
 
-TEST(ParseProcConnectorTest, MalformedMessagesCountedAndSkipped) {
+TEST(ProcConnectorParseTest, MalformedMessagesCountedAndSkipped) {
   std::vector<ProcConnEvent> out;
   uint64_t bad = 0;
 
@@ -128,7 +128,7 @@ TEST(ParseProcConnectorTest, MalformedMessagesCountedAndSkipped) {
   EXPECT_EQ(out[0].pid, 6);
 }
 
-TEST(ParseProcConnectorTest, HugeLengthIsMalformedNotALoop) {
+TEST(ProcConnectorParseTest, HugeLengthIsMalformedNotALoop) {
   // A header claiming 4 GiB: libmnl's own check casts the length to int,
   // accepts it, and its next-message step then advances by zero bytes.
   std::string huge(64, '\xff');

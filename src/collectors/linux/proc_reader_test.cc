@@ -210,7 +210,7 @@ TEST(ProcReaderFixtureTest, RootWithTrailingSlash) {
 
 // A root under the test's temp dir with one process, pid 100, whose exe is
 // <exe_target>. Directory modes and changing files cannot live in git.
-class ProcTree : public ::testing::Test {
+class ProcReaderTreeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Write("proc/stat", "cpu 1 2 3\nbtime 1000\n");
@@ -243,7 +243,7 @@ class ProcTree : public ::testing::Test {
   std::string root_ = tmp_.path();
 };
 
-TEST_F(ProcTree, ReadsEveryField) {
+TEST_F(ProcReaderTreeTest, ReadsEveryField) {
   ProcReader reader(root_);
   Result<ProcessInfo> info = reader.Read(100);
   ASSERT_TRUE(info.ok()) << info.status().ToString();
@@ -254,7 +254,7 @@ TEST_F(ProcTree, ReadsEveryField) {
   EXPECT_FALSE(info->partial);
 }
 
-TEST_F(ProcTree, ExeDirWritableByAll) {
+TEST_F(ProcReaderTreeTest, ExeDirWritableByAll) {
   ASSERT_EQ(chmod((root_ + "/opt/drop").c_str(), 01777), 0);
   ProcReader reader(root_);
   Result<ProcessInfo> info = reader.Read(100);
@@ -267,7 +267,7 @@ TEST_F(ProcTree, ExeDirWritableByAll) {
   EXPECT_FALSE(info->exe_dir_writable_by_all);
 }
 
-TEST_F(ProcTree, DeletedExeDirIsNotJudged) {
+TEST_F(ProcReaderTreeTest, DeletedExeDirIsNotJudged) {
   ASSERT_EQ(chmod((root_ + "/opt/drop").c_str(), 0777), 0);
   fs::remove(root_ + "/proc/100/exe");
   fs::create_symlink("/opt/drop/x (deleted)", root_ + "/proc/100/exe");
@@ -279,7 +279,7 @@ TEST_F(ProcTree, DeletedExeDirIsNotJudged) {
   EXPECT_FALSE(info->exe_dir_writable_by_all);
 }
 
-TEST_F(ProcTree, PasswdReloadedWhenChanged) {
+TEST_F(ProcReaderTreeTest, PasswdReloadedWhenChanged) {
   ProcReader reader(root_);
   ASSERT_EQ(reader.Read(100)->user, "alice");
 
@@ -296,7 +296,7 @@ TEST_F(ProcTree, PasswdReloadedWhenChanged) {
   EXPECT_FALSE(info->partial);
 }
 
-TEST_F(ProcTree, MountsParsedOnceUntilRefreshed) {
+TEST_F(ProcReaderTreeTest, MountsParsedOnceUntilRefreshed) {
   ProcReader reader(root_);
   ASSERT_EQ(reader.Read(100)->exe_fs_type, "ext4");
 
@@ -308,7 +308,7 @@ TEST_F(ProcTree, MountsParsedOnceUntilRefreshed) {
   EXPECT_EQ(reader.Read(100)->exe_fs_type, "tmpfs");
 }
 
-TEST_F(ProcTree, MissingStatusIsPartial) {
+TEST_F(ProcReaderTreeTest, MissingStatusIsPartial) {
   fs::remove(root_ + "/proc/100/status");
   ProcReader reader(root_);
   Result<ProcessInfo> info = reader.Read(100);
@@ -319,7 +319,7 @@ TEST_F(ProcTree, MissingStatusIsPartial) {
   EXPECT_EQ(info->user, "");
 }
 
-TEST_F(ProcTree, MalformedStatIsPartial) {
+TEST_F(ProcReaderTreeTest, MalformedStatIsPartial) {
   Write("proc/100/stat", "100 (x) S");
   ProcReader reader(root_);
   Result<ProcessInfo> info = reader.Read(100);
@@ -331,13 +331,13 @@ TEST_F(ProcTree, MalformedStatIsPartial) {
   EXPECT_EQ(info->exe, "/opt/drop/x");
 }
 
-TEST_F(ProcTree, MissingStatMeansProcessExited) {
+TEST_F(ProcReaderTreeTest, MissingStatMeansProcessExited) {
   fs::remove(root_ + "/proc/100/stat");
   ProcReader reader(root_);
   EXPECT_EQ(reader.Read(100).status().code(), Status::Code::kNotFound);
 }
 
-TEST_F(ProcTree, MissingBootTimeIsPartial) {
+TEST_F(ProcReaderTreeTest, MissingBootTimeIsPartial) {
   Write("proc/stat", "cpu 1 2 3\n");
   ProcReader reader(root_);
   Result<ProcessInfo> info = reader.Read(100);
@@ -346,7 +346,7 @@ TEST_F(ProcTree, MissingBootTimeIsPartial) {
   EXPECT_TRUE(info->partial);
 }
 
-TEST_F(ProcTree, NoExeOutsideKernelThreadsIsPartial) {
+TEST_F(ProcReaderTreeTest, NoExeOutsideKernelThreadsIsPartial) {
   // A zombie: empty cmdline and no exe, but not a child of kthreadd.
   fs::remove(root_ + "/proc/100/exe");
   Write("proc/100/cmdline", "");
@@ -356,7 +356,7 @@ TEST_F(ProcTree, NoExeOutsideKernelThreadsIsPartial) {
   EXPECT_TRUE(info->partial);
 }
 
-TEST_F(ProcTree, EmptyCmdlineOfExitingProcessIsPartial) {
+TEST_F(ProcReaderTreeTest, EmptyCmdlineOfExitingProcessIsPartial) {
   // Between releasing its memory and its cwd, an exiting process reads as
   // an empty command line with its exe and cwd still there.
   Write("proc/100/cmdline", "");
@@ -376,7 +376,7 @@ TEST_F(ProcTree, EmptyCmdlineOfExitingProcessIsPartial) {
   EXPECT_TRUE(info->partial);
 }
 
-TEST_F(ProcTree, EmptyCmdlineOfLiveProcessIsComplete) {
+TEST_F(ProcReaderTreeTest, EmptyCmdlineOfLiveProcessIsComplete) {
   // argc 0 (execve with an empty argv, as the pkexec exploit did) is what
   // the program was given, not a failure to read it.
   Write("proc/100/cmdline", "");

@@ -26,7 +26,7 @@ std::string Fixture(const std::string& relative) {
 
 // --- ParseStat ---------------------------------------------------------
 
-TEST(ParseStatTest, RealProcess) {
+TEST(ProcfsParseStatTest, RealProcess) {
   Stat stat;
   ASSERT_TRUE(ParseStat(Fixture("proc/3326/stat"), &stat));
   EXPECT_EQ(stat.pid, 3326);
@@ -38,7 +38,7 @@ TEST(ParseStatTest, RealProcess) {
   EXPECT_EQ(stat.start_ticks, 24288u);
 }
 
-TEST(ParseStatTest, RealCommWithSpacesAndParentheses) {
+TEST(ProcfsParseStatTest, RealCommWithSpacesAndParentheses) {
   Stat stat;
   ASSERT_TRUE(ParseStat(Fixture("proc/3337/stat"), &stat));
   EXPECT_EQ(stat.pid, 3337);
@@ -48,7 +48,7 @@ TEST(ParseStatTest, RealCommWithSpacesAndParentheses) {
   EXPECT_EQ(stat.start_ticks, 24320u);
 }
 
-TEST(ParseStatTest, RealKernelThread) {
+TEST(ProcfsParseStatTest, RealKernelThread) {
   Stat stat;
   ASSERT_TRUE(ParseStat(Fixture("proc/2/stat"), &stat));
   EXPECT_EQ(stat.pid, 2);
@@ -57,7 +57,7 @@ TEST(ParseStatTest, RealKernelThread) {
   EXPECT_EQ(stat.start_ticks, 24u);
 }
 
-TEST(ParseStatTest, CommThatMimicsFields) {
+TEST(ProcfsParseStatTest, CommThatMimicsFields) {
   // A process may call itself "a) R 1 2 3 (" or put a newline in its name;
   // only the last ')' ends the comm.
   Stat stat;
@@ -71,7 +71,7 @@ TEST(ParseStatTest, CommThatMimicsFields) {
   EXPECT_EQ(stat.start_ticks, 4242u);
 }
 
-TEST(ParseStatTest, EmptyComm) {
+TEST(ProcfsParseStatTest, EmptyComm) {
   Stat stat;
   ASSERT_TRUE(
       ParseStat("5 () S 1 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7", &stat));
@@ -79,7 +79,7 @@ TEST(ParseStatTest, EmptyComm) {
   EXPECT_EQ(stat.start_ticks, 7u);
 }
 
-TEST(ParseStatTest, RejectsMalformed) {
+TEST(ProcfsParseStatTest, RejectsMalformed) {
   const std::string kTail = " S 1 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7";
   const std::vector<std::string> bad = {
       "",
@@ -106,7 +106,7 @@ TEST(ParseStatTest, RejectsMalformed) {
 
 // --- ParseStatus -------------------------------------------------------
 
-TEST(ParseStatusTest, RealProcess) {
+TEST(ProcfsParseStatusTest, RealProcess) {
   StatusIds ids;
   ASSERT_TRUE(ParseStatus(Fixture("proc/3326/status"), &ids));
   EXPECT_EQ(ids.tgid, 3326);
@@ -121,7 +121,7 @@ TEST(ParseStatusTest, RealProcess) {
   EXPECT_EQ(ids.gid, 1000u);
 }
 
-TEST(ParseStatusTest, SetuidProcessHasDifferentEffectiveUid) {
+TEST(ProcfsParseStatusTest, SetuidProcessHasDifferentEffectiveUid) {
   StatusIds ids;
   ASSERT_TRUE(
       ParseStatus("Name:\tpasswd\nTgid:\t10\nPPid:\t9\nUid:\t1000\t0\t0\t0\n"
@@ -132,14 +132,14 @@ TEST(ParseStatusTest, SetuidProcessHasDifferentEffectiveUid) {
   EXPECT_EQ(ids.gid, 1000u);
 }
 
-TEST(ParseStatusTest, FirstOccurrenceWins) {
+TEST(ProcfsParseStatusTest, FirstOccurrenceWins) {
   StatusIds ids;
   ASSERT_TRUE(ParseStatus(
       "Tgid:\t10\nPPid:\t9\nUid:\t1000\t1000\nGid:\t5\nUid:\t0\t0\n", &ids));
   EXPECT_EQ(ids.uid, 1000u);
 }
 
-TEST(ParseStatusTest, RejectsMalformed) {
+TEST(ProcfsParseStatusTest, RejectsMalformed) {
   const std::vector<std::string> bad = {
       "",
       "Name:\tx\n",
@@ -159,7 +159,7 @@ TEST(ParseStatusTest, RejectsMalformed) {
 
 // --- ParseCmdline ------------------------------------------------------
 
-TEST(ParseCmdlineTest, RealContent) {
+TEST(ProcfsParseCmdlineTest, RealContent) {
   EXPECT_EQ(ParseCmdline(Fixture("proc/3445/cmdline")),
             (std::vector<std::string>{"/tmp/.x", "1004", "5"}));
   EXPECT_EQ(ParseCmdline(Fixture("proc/3337/cmdline")),
@@ -167,20 +167,20 @@ TEST(ParseCmdlineTest, RealContent) {
   EXPECT_TRUE(ParseCmdline(Fixture("proc/2/cmdline")).empty());
 }
 
-TEST(ParseCmdlineTest, MissingTrailingNul) {
+TEST(ProcfsParseCmdlineTest, MissingTrailingNul) {
   // A process that overwrote its argv area (setproctitle) may leave no NUL.
   EXPECT_EQ(ParseCmdline("nginx: worker process"),
             (std::vector<std::string>{"nginx: worker process"}));
   EXPECT_EQ(ParseCmdline("a\0b"s), (std::vector<std::string>{"a", "b"}));
 }
 
-TEST(ParseCmdlineTest, KeepsEmptyArguments) {
+TEST(ProcfsParseCmdlineTest, KeepsEmptyArguments) {
   EXPECT_EQ(ParseCmdline("sh\0-c\0\0"s),
             (std::vector<std::string>{"sh", "-c", ""}));
   EXPECT_EQ(ParseCmdline("\0"s), (std::vector<std::string>{""}));
 }
 
-TEST(ParseCmdlineTest, CapsArgumentCount) {
+TEST(ProcfsParseCmdlineTest, CapsArgumentCount) {
   std::string raw;
   for (int i = 0; i < 1000; ++i) raw += std::to_string(i) + '\0';
   std::vector<std::string> args = ParseCmdline(raw);
@@ -189,7 +189,7 @@ TEST(ParseCmdlineTest, CapsArgumentCount) {
   EXPECT_EQ(args.back(), std::to_string(kMaxArgs - 1));
 }
 
-TEST(ParseCmdlineTest, CapsTotalBytes) {
+TEST(ProcfsParseCmdlineTest, CapsTotalBytes) {
   std::string huge(100 * 1024, 'A');
   std::vector<std::string> args = ParseCmdline("bin\0"s + huge + '\0' + "x");
   ASSERT_EQ(args.size(), 2u);
@@ -201,20 +201,20 @@ TEST(ParseCmdlineTest, CapsTotalBytes) {
 
 // --- ParseExeLink ------------------------------------------------------
 
-TEST(ParseExeLinkTest, PlainPath) {
+TEST(ProcfsParseExeLinkTest, PlainPath) {
   ExeLink link = ParseExeLink("/usr/bin/sleep");
   EXPECT_EQ(link.path, "/usr/bin/sleep");
   EXPECT_FALSE(link.deleted);
 }
 
-TEST(ParseExeLinkTest, DeletedSuffixIsStripped) {
+TEST(ProcfsParseExeLinkTest, DeletedSuffixIsStripped) {
   // The exact text readlink() gave for the captured process 3331.
   ExeLink link = ParseExeLink("/var/tmp/picket-cap/updater (deleted)");
   EXPECT_EQ(link.path, "/var/tmp/picket-cap/updater");
   EXPECT_TRUE(link.deleted);
 }
 
-TEST(ParseExeLinkTest, SuffixOnlyAtTheEnd) {
+TEST(ProcfsParseExeLinkTest, SuffixOnlyAtTheEnd) {
   ExeLink link = ParseExeLink("/opt/a (deleted)/b");
   EXPECT_EQ(link.path, "/opt/a (deleted)/b");
   EXPECT_FALSE(link.deleted);
@@ -227,13 +227,13 @@ TEST(ParseExeLinkTest, SuffixOnlyAtTheEnd) {
 
 // --- ParseBootTime -----------------------------------------------------
 
-TEST(ParseBootTimeTest, RealProcStat) {
+TEST(ProcfsParseBootTimeTest, RealProcStat) {
   int64_t btime = 0;
   ASSERT_TRUE(ParseBootTime(Fixture("proc/stat"), &btime));
   EXPECT_EQ(btime, 1795446197);
 }
 
-TEST(ParseBootTimeTest, RejectsMalformed) {
+TEST(ProcfsParseBootTimeTest, RejectsMalformed) {
   int64_t btime = 0;
   EXPECT_FALSE(ParseBootTime("", &btime));
   EXPECT_FALSE(ParseBootTime("cpu 1 2 3\nctxt 5\n", &btime));
@@ -248,7 +248,7 @@ TEST(ParseBootTimeTest, RejectsMalformed) {
 
 // --- ParseMountinfo ----------------------------------------------------
 
-TEST(ParseMountinfoTest, RealContent) {
+TEST(ProcfsParseMountinfoTest, RealContent) {
   int bad = -1;
   std::vector<MountEntry> mounts =
       ParseMountinfo(Fixture("proc/self/mountinfo"), &bad);
@@ -263,7 +263,7 @@ TEST(ParseMountinfoTest, RealContent) {
   EXPECT_EQ(mounts[21].fs_type, "tmpfs");
 }
 
-TEST(ParseMountinfoTest, OptionalFields) {
+TEST(ProcfsParseMountinfoTest, OptionalFields) {
   std::vector<MountEntry> mounts = ParseMountinfo(
       "36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 shared:7 - ext3 "
       "/dev/root rw,errors=continue\n");
@@ -272,7 +272,7 @@ TEST(ParseMountinfoTest, OptionalFields) {
   EXPECT_EQ(mounts[0].fs_type, "ext3");
 }
 
-TEST(ParseMountinfoTest, UnescapesOctal) {
+TEST(ProcfsParseMountinfoTest, UnescapesOctal) {
   std::vector<MountEntry> mounts = ParseMountinfo(
       "1 0 0:1 / /a\\040b\\011c\\134d\\012e rw - tmpfs tmpfs rw\n"
       "2 0 0:1 / /keep\\777\\04 rw - tmpfs tmpfs rw\n");
@@ -282,7 +282,7 @@ TEST(ParseMountinfoTest, UnescapesOctal) {
   EXPECT_EQ(mounts[1].mount_point, "/keep\\777\\04");
 }
 
-TEST(ParseMountinfoTest, SkipsAndCountsMalformedLines) {
+TEST(ProcfsParseMountinfoTest, SkipsAndCountsMalformedLines) {
   const std::string content =
       "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
       "garbage\n"
@@ -307,7 +307,7 @@ TEST(ParseMountinfoTest, SkipsAndCountsMalformedLines) {
 
 // --- FsTypeForPath -----------------------------------------------------
 
-TEST(FsTypeForPathTest, RealMountTable) {
+TEST(ProcfsFsTypeForPathTest, RealMountTable) {
   std::vector<MountEntry> mounts =
       ParseMountinfo(Fixture("proc/self/mountinfo"));
   EXPECT_EQ(FsTypeForPath(mounts, "/tmp/.x"), "tmpfs");
@@ -317,7 +317,7 @@ TEST(FsTypeForPathTest, RealMountTable) {
   EXPECT_EQ(FsTypeForPath(mounts, "/sys/fs/cgroup/unified/x"), "cgroup2");
 }
 
-TEST(FsTypeForPathTest, WholeComponentsOnly) {
+TEST(ProcfsFsTypeForPathTest, WholeComponentsOnly) {
   std::vector<MountEntry> mounts = {{"/", "ext4"}, {"/tmp", "tmpfs"}};
   EXPECT_EQ(FsTypeForPath(mounts, "/tmp"), "tmpfs");
   EXPECT_EQ(FsTypeForPath(mounts, "/tmp/"), "tmpfs");
@@ -326,7 +326,7 @@ TEST(FsTypeForPathTest, WholeComponentsOnly) {
   EXPECT_EQ(FsTypeForPath(mounts, "/tm"), "ext4");
 }
 
-TEST(FsTypeForPathTest, LongestPrefixWinsRegardlessOfOrder) {
+TEST(ProcfsFsTypeForPathTest, LongestPrefixWinsRegardlessOfOrder) {
   std::vector<MountEntry> mounts = {
       {"/overlay/lower", "squashfs"}, {"/", "ext4"}, {"/overlay", "overlay"}};
   EXPECT_EQ(FsTypeForPath(mounts, "/overlay/lower/bin/sh"), "squashfs");
@@ -334,7 +334,7 @@ TEST(FsTypeForPathTest, LongestPrefixWinsRegardlessOfOrder) {
   EXPECT_EQ(FsTypeForPath(mounts, "/etc/passwd"), "ext4");
 }
 
-TEST(FsTypeForPathTest, LaterMountOverSamePointWins) {
+TEST(ProcfsFsTypeForPathTest, LaterMountOverSamePointWins) {
   std::vector<MountEntry> mounts = {
       {"/", "ext4"}, {"/data", "ext4"}, {"/data", "tmpfs"}};
   EXPECT_EQ(FsTypeForPath(mounts, "/data/run.sh"), "tmpfs");
@@ -342,13 +342,13 @@ TEST(FsTypeForPathTest, LaterMountOverSamePointWins) {
   EXPECT_EQ(FsTypeForPath(mounts, "/bin/busybox"), "squashfs");
 }
 
-TEST(FsTypeForPathTest, TrailingSlashInMountPoint) {
+TEST(ProcfsFsTypeForPathTest, TrailingSlashInMountPoint) {
   std::vector<MountEntry> mounts = {{"/", "ext4"}, {"/mnt/", "vfat"}};
   EXPECT_EQ(FsTypeForPath(mounts, "/mnt/x"), "vfat");
   EXPECT_EQ(FsTypeForPath(mounts, "/mntx"), "ext4");
 }
 
-TEST(FsTypeForPathTest, NoMatch) {
+TEST(ProcfsFsTypeForPathTest, NoMatch) {
   EXPECT_EQ(FsTypeForPath({}, "/bin/sh"), "");
   std::vector<MountEntry> mounts = {{"/", "ext4"}};
   EXPECT_EQ(FsTypeForPath(mounts, "bin/sh"), "");
@@ -358,7 +358,7 @@ TEST(FsTypeForPathTest, NoMatch) {
 
 // --- ParsePasswd -------------------------------------------------------
 
-TEST(ParsePasswdTest, RealContent) {
+TEST(ProcfsParsePasswdTest, RealContent) {
   std::unordered_map<uint32_t, std::string> users =
       ParsePasswd(Fixture("etc/passwd"));
   EXPECT_EQ(users.size(), 24u);
@@ -368,7 +368,7 @@ TEST(ParsePasswdTest, RealContent) {
   EXPECT_EQ(users.at(101), "postgres");
 }
 
-TEST(ParsePasswdTest, SkipsMalformedLines) {
+TEST(ProcfsParsePasswdTest, SkipsMalformedLines) {
   std::unordered_map<uint32_t, std::string> users = ParsePasswd(
       "root:x:0:0:root:/root:/bin/sh\n"
       "# comment:x:5:5::/:/bin/sh\n"

@@ -87,7 +87,7 @@ Bytes FromHex(const std::string& hex) {
 
 // --- Well-formed responses ---------------------------------------------
 
-TEST(ParseDnsMessageTest, ARecords) {
+TEST(DnsParseMessageTest, ARecords) {
   Bytes m = Header(0xbeef, kResponseFlags, 1, 2);
   PutName(&m, "Example.COM");
   Put(&m, {0, 1, 0, 1});
@@ -114,7 +114,7 @@ TEST(ParseDnsMessageTest, ARecords) {
   EXPECT_TRUE(msg.answers[0].target.empty());
 }
 
-TEST(ParseDnsMessageTest, AaaaRecord) {
+TEST(DnsParseMessageTest, AaaaRecord) {
   Bytes m = Header(7, kResponseFlags, 1, 1);
   PutName(&m, "ipv6.example.net");
   Put(&m, {0, 28, 0, 1});
@@ -132,7 +132,7 @@ TEST(ParseDnsMessageTest, AaaaRecord) {
 
 // Modelled on a real answer for www.microsoft.com: two CNAMEs, then the A
 // record, each name compressed against the previous one.
-TEST(ParseDnsMessageTest, CnameChainWithCompression) {
+TEST(DnsParseMessageTest, CnameChainWithCompression) {
   Bytes m = Header(0x1a2c, kResponseFlags, 1, 3);
   PutName(&m, "www.microsoft.com");
   Put(&m, {0, 1, 0, 1});
@@ -170,7 +170,7 @@ TEST(ParseDnsMessageTest, CnameChainWithCompression) {
   EXPECT_EQ(msg.answers[2].address.ToString(), "23.50.120.11");
 }
 
-TEST(ParseDnsMessageTest, OtherTypesAndClassesAreSkipped) {
+TEST(DnsParseMessageTest, OtherTypesAndClassesAreSkipped) {
   Bytes m = Header(1, kResponseFlags, 1, 4);
   PutName(&m, "example.org");
   Put(&m, {0, 15, 0, 1});
@@ -191,7 +191,7 @@ TEST(ParseDnsMessageTest, OtherTypesAndClassesAreSkipped) {
   EXPECT_EQ(msg.answers[0].address.ToString(), "192.168.1.9");
 }
 
-TEST(ParseDnsMessageTest, NxdomainWithAuthority) {
+TEST(DnsParseMessageTest, NxdomainWithAuthority) {
   Bytes m = Header(0x4242, 0x8183, 1, 0, 1);
   PutName(&m, "does-not-exist.example");
   Put(&m, {0, 1, 0, 1});
@@ -206,7 +206,7 @@ TEST(ParseDnsMessageTest, NxdomainWithAuthority) {
   EXPECT_TRUE(msg.answers.empty());
 }
 
-TEST(ParseDnsMessageTest, QueryFlagsAndRootName) {
+TEST(DnsParseMessageTest, QueryFlagsAndRootName) {
   // A truncated (TC) response to a priming query for the root's NS set,
   // opcode 0; then a NOTIFY (opcode 4) query.
   Bytes m = Header(9, 0x8380, 1, 0);
@@ -227,14 +227,14 @@ TEST(ParseDnsMessageTest, QueryFlagsAndRootName) {
   EXPECT_FALSE(msg.truncated);
 }
 
-TEST(ParseDnsMessageTest, NoQuestion) {
+TEST(DnsParseMessageTest, NoQuestion) {
   DnsMessage msg;
   ASSERT_TRUE(Parse(Header(1, 0x8180, 0, 0), &msg).ok());
   EXPECT_EQ(msg.question, "");
   EXPECT_EQ(msg.qtype, 0);
 }
 
-TEST(ParseDnsMessageTest, OddLabelBytesAreEscaped) {
+TEST(DnsParseMessageTest, OddLabelBytesAreEscaped) {
   // A label holding a dot must not read as two labels.
   Bytes m = Header(1, 0x0100, 1, 0);
   Put(&m, {8, 'e', 'v', 'i', 'l', '.', 'C', 'O', 'M', 3, 'a', '\\', 0x07, 0});
@@ -244,7 +244,7 @@ TEST(ParseDnsMessageTest, OddLabelBytesAreEscaped) {
   EXPECT_EQ(msg.question, "evil\\.com.a\\\\\\007");
 }
 
-TEST(ParseDnsMessageTest, LongestNames) {
+TEST(DnsParseMessageTest, LongestNames) {
   // 255 bytes on the wire: three 63-byte labels, one 61-byte label.
   std::string name = std::string(63, 'a') + "." + std::string(63, 'b') + "." +
                      std::string(63, 'c') + "." + std::string(61, 'd');
@@ -259,7 +259,7 @@ TEST(ParseDnsMessageTest, LongestNames) {
 
 // Captured on this machine: the sandbox resolver's answer to an A query
 // for www.microsoft.com (it answers NXDOMAIN for everything).
-TEST(ParseDnsMessageTest, RealResolverResponse) {
+TEST(DnsParseMessageTest, RealResolverResponse) {
   const Bytes m = FromHex(
       "1a2c81830001000000000000037777770"
       "96d6963726f736f667403636f6d0000010001");
@@ -274,7 +274,7 @@ TEST(ParseDnsMessageTest, RealResolverResponse) {
 }
 
 // From zeek-traces/nmap-vsn.pcap (frame 542): nmap's reverse lookup answer.
-TEST(ParseDnsMessageTest, RealCapturedPtrResponse) {
+TEST(DnsParseMessageTest, RealCapturedPtrResponse) {
   const Bytes m = FromHex(
       "11bf85830001000000000000013101310331363803313932"
       "07696e2d61646472046172706100000c0001");
@@ -438,7 +438,7 @@ std::vector<Malformed> MalformedMessages() {
   return cases;
 }
 
-TEST(ParseDnsMessageTest, MalformedMessagesAreRejected) {
+TEST(DnsParseMessageTest, MalformedMessagesAreRejected) {
   for (const Malformed& c : MalformedMessages()) {
     DnsMessage msg;
     const Status st = Parse(c.message, &msg);
@@ -448,7 +448,7 @@ TEST(ParseDnsMessageTest, MalformedMessagesAreRejected) {
   }
 }
 
-TEST(ParseDnsMessageTest, LongPointerChainsAreCut) {
+TEST(DnsParseMessageTest, LongPointerChainsAreCut) {
   Bytes m = Header(1, kResponseFlags, 1, 2);
   PutName(&m, "x");
   Put(&m, {0, 1, 0, 1});
@@ -472,7 +472,7 @@ TEST(ParseDnsMessageTest, LongPointerChainsAreCut) {
   EXPECT_EQ(st.message(), "answer 2: name has too many pointers");
 }
 
-TEST(ParseDnsMessageTest, EveryTruncationFailsCleanly) {
+TEST(DnsParseMessageTest, EveryTruncationFailsCleanly) {
   Bytes m = Header(0x1234, kResponseFlags, 1, 2);
   PutName(&m, "cdn.example.com");
   Put(&m, {0, 1, 0, 1});

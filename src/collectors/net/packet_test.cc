@@ -178,7 +178,7 @@ std::string PayloadString(const DecodedPacket& p) {
 
 // --- Link layers ---------------------------------------------------------
 
-TEST(DecodePacketTest, EthernetIpv4TcpSyn) {
+TEST(PacketDecodeTest, EthernetIpv4TcpSyn) {
   const Bytes syn = TcpSyn(51234, 22);
   const Bytes frame = Cat({Ethernet(0x0800), Ipv4(kProtoTcp, syn.size()), syn});
   DecodedPacket p;
@@ -194,7 +194,7 @@ TEST(DecodePacketTest, EthernetIpv4TcpSyn) {
   EXPECT_EQ(p.payload_len, 0u);
 }
 
-TEST(DecodePacketTest, EthernetIpv4TcpPayload) {
+TEST(PacketDecodeTest, EthernetIpv4TcpPayload) {
   const Bytes tcp = Tcp(40000, 80, kTcpAck | 0x08, kHttpRequest);
   const Bytes frame = Cat({Ethernet(0x0800), Ipv4(kProtoTcp, tcp.size()), tcp});
   DecodedPacket p;
@@ -204,7 +204,7 @@ TEST(DecodePacketTest, EthernetIpv4TcpPayload) {
   EXPECT_EQ(p.ip_length, 20u + 20u + kHttpRequest.size());
 }
 
-TEST(DecodePacketTest, EthernetIpv4UdpIgnoresPadding) {
+TEST(PacketDecodeTest, EthernetIpv4UdpIgnoresPadding) {
   // 14 + 20 + 8 + 2 = 44 bytes; Ethernet pads to 60 with zeros.
   const Bytes udp = Udp(5353, 53, {'h', 'i'});
   Bytes frame = Cat({Ethernet(0x0800), Ipv4(kProtoUdp, udp.size()), udp});
@@ -218,7 +218,7 @@ TEST(DecodePacketTest, EthernetIpv4UdpIgnoresPadding) {
   EXPECT_EQ(p.ip_length, 30u);
 }
 
-TEST(DecodePacketTest, Ipv4WithOptions) {
+TEST(PacketDecodeTest, Ipv4WithOptions) {
   const Bytes udp = Udp(1, 2, {'x'});
   // Router alert option, padded to 4 bytes.
   const Bytes frame = Cat(
@@ -230,7 +230,7 @@ TEST(DecodePacketTest, Ipv4WithOptions) {
   EXPECT_EQ(p.ip_length, 24u + 9u);
 }
 
-TEST(DecodePacketTest, Ipv4IcmpEcho) {
+TEST(PacketDecodeTest, Ipv4IcmpEcho) {
   const Bytes icmp = Echo(8);
   const Bytes frame =
       Cat({Ethernet(0x0800), Ipv4(kProtoIcmp, icmp.size()), icmp});
@@ -243,7 +243,7 @@ TEST(DecodePacketTest, Ipv4IcmpEcho) {
   EXPECT_EQ(p.ip_length, 36u);
 }
 
-TEST(DecodePacketTest, Ipv6Icmpv6Echo) {
+TEST(PacketDecodeTest, Ipv6Icmpv6Echo) {
   const Bytes icmp = Echo(128);
   const Bytes frame =
       Cat({Ethernet(0x86dd), Ipv6(kProtoIcmpv6, icmp.size()), icmp});
@@ -256,7 +256,7 @@ TEST(DecodePacketTest, Ipv6Icmpv6Echo) {
   EXPECT_EQ(p.ip_length, 56u);
 }
 
-TEST(DecodePacketTest, Ipv6ExtensionHeadersAreWalked) {
+TEST(PacketDecodeTest, Ipv6ExtensionHeadersAreWalked) {
   const Bytes syn = TcpSyn(40001, 443);
   // Hop-by-hop (8 bytes: router alert + PadN), then destination options
   // (16 bytes: hdr ext len 1), then TCP.
@@ -274,7 +274,7 @@ TEST(DecodePacketTest, Ipv6ExtensionHeadersAreWalked) {
   EXPECT_EQ(p.ip_length, 40u + 24u + 40u);
 }
 
-TEST(DecodePacketTest, Ipv6Fragments) {
+TEST(PacketDecodeTest, Ipv6Fragments) {
   const Bytes udp = Udp(4000, 4001, {1, 2, 3, 4, 5, 6, 7, 8});
   // First fragment: offset 0, more fragments.
   const Bytes first = {kProtoUdp, 0, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef};
@@ -298,7 +298,7 @@ TEST(DecodePacketTest, Ipv6Fragments) {
   EXPECT_EQ(p.src_port, 0);
 }
 
-TEST(DecodePacketTest, Ipv4Fragments) {
+TEST(PacketDecodeTest, Ipv4Fragments) {
   const Bytes udp = Udp(4000, 4001, Bytes(16, 'a'));
   DecodedPacket p;
   // First fragment (more fragments set, offset 0): ports are there.
@@ -318,7 +318,7 @@ TEST(DecodePacketTest, Ipv4Fragments) {
   EXPECT_EQ(p.dst_port, 0);
 }
 
-TEST(DecodePacketTest, VlanTags) {
+TEST(PacketDecodeTest, VlanTags) {
   const Bytes udp = Udp(67, 68, {});
   const Bytes ip = Cat({Ipv4(kProtoUdp, udp.size()), udp});
   DecodedPacket p;
@@ -334,7 +334,7 @@ TEST(DecodePacketTest, VlanTags) {
             DecodeResult::kUnsupported);
 }
 
-TEST(DecodePacketTest, NonIpEthernetIsUnsupported) {
+TEST(PacketDecodeTest, NonIpEthernetIsUnsupported) {
   // ARP request.
   Bytes arp = {0, 1, 8, 0, 6, 4, 0, 1};
   arp.resize(28, 0);
@@ -346,7 +346,7 @@ TEST(DecodePacketTest, NonIpEthernetIsUnsupported) {
             DecodeResult::kUnsupported);
 }
 
-TEST(DecodePacketTest, NullAndLoopAddressFamilies) {
+TEST(PacketDecodeTest, NullAndLoopAddressFamilies) {
   const Bytes udp = Udp(123, 123, {0x23});
   const Bytes v4 = Cat({Ipv4(kProtoUdp, udp.size()), udp});
   const Bytes v6 = Cat({Ipv6(kProtoUdp, udp.size()), udp});
@@ -383,7 +383,7 @@ TEST(DecodePacketTest, NullAndLoopAddressFamilies) {
   }
 }
 
-TEST(DecodePacketTest, LinuxCookedV1) {
+TEST(PacketDecodeTest, LinuxCookedV1) {
   const Bytes syn = TcpSyn(33000, 8883);
   DecodedPacket p;
   ASSERT_EQ(Decode(kLinkLinuxSll,
@@ -396,7 +396,7 @@ TEST(DecodePacketTest, LinuxCookedV1) {
   EXPECT_EQ(p.packet_type, 0);
 }
 
-TEST(DecodePacketTest, LinuxCookedV2) {
+TEST(PacketDecodeTest, LinuxCookedV2) {
   const Bytes icmp = Echo(128);
   DecodedPacket p;
   ASSERT_EQ(
@@ -414,7 +414,7 @@ TEST(DecodePacketTest, LinuxCookedV2) {
   EXPECT_EQ(p.src_port, 1);
 }
 
-TEST(DecodePacketTest, RawIpLinksUseTheVersionNibble) {
+TEST(PacketDecodeTest, RawIpLinksUseTheVersionNibble) {
   const Bytes udp = Udp(10, 20, {});
   const Bytes v4 = Cat({Ipv4(kProtoUdp, udp.size()), udp});
   const Bytes v6 = Cat({Ipv6(kProtoUdp, udp.size()), udp});
@@ -430,7 +430,7 @@ TEST(DecodePacketTest, RawIpLinksUseTheVersionNibble) {
   }
 }
 
-TEST(DecodePacketTest, UnknownLinkAndProtocol) {
+TEST(PacketDecodeTest, UnknownLinkAndProtocol) {
   DecodedPacket p;
   const Bytes gre = Cat({Ipv4(47, 4), Bytes{0, 0, 0x08, 0x00}});
   EXPECT_EQ(Decode(147, gre, &p), DecodeResult::kUnsupported);
@@ -441,7 +441,7 @@ TEST(DecodePacketTest, UnknownLinkAndProtocol) {
   EXPECT_EQ(p.ip_length, 24u);
 }
 
-TEST(DecodePacketTest, EmptyInput) {
+TEST(PacketDecodeTest, EmptyInput) {
   DecodedPacket p;
   for (int link : {kLinkNull, kLinkEthernet, kLinkRaw, kLinkLoop, kLinkLinuxSll,
                    kLinkIpv4, kLinkIpv6, kLinkLinuxSll2}) {
@@ -489,7 +489,7 @@ std::vector<TruncationCase> TruncationCases() {
   return cases;
 }
 
-TEST(DecodePacketTest, TruncatedAtEveryLength) {
+TEST(PacketDecodeTest, TruncatedAtEveryLength) {
   for (const TruncationCase& c : TruncationCases()) {
     DecodedPacket full;
     ASSERT_EQ(Decode(c.link_type, c.frame, &full), DecodeResult::kOk) << c.name;
@@ -517,7 +517,7 @@ TEST(DecodePacketTest, TruncatedAtEveryLength) {
   }
 }
 
-TEST(DecodePacketTest, HeaderOnlySnaplenInsideTcpOptions) {
+TEST(PacketDecodeTest, HeaderOnlySnaplenInsideTcpOptions) {
   // tcpdump's old default snaplen of 68 over Ethernet + IPv6 leaves 14
   // bytes of a 40-byte TCP header: still enough for ports and flags.
   const Bytes syn = TcpSyn(42424, 993);
@@ -533,7 +533,7 @@ TEST(DecodePacketTest, HeaderOnlySnaplenInsideTcpOptions) {
 
 // --- Malformed headers -----------------------------------------------------
 
-TEST(DecodePacketTest, MalformedLengths) {
+TEST(PacketDecodeTest, MalformedLengths) {
   const Bytes syn = TcpSyn(1, 2);
   const Bytes udp = Udp(3, 4, {9, 9});
   const Bytes v4_tcp = Cat({Ipv4(kProtoTcp, syn.size()), syn});
@@ -567,7 +567,7 @@ TEST(DecodePacketTest, MalformedLengths) {
   }
 }
 
-TEST(DecodePacketTest, MalformedIpv6) {
+TEST(PacketDecodeTest, MalformedIpv6) {
   const Bytes udp = Udp(3, 4, {});
   DecodedPacket p;
   // A destination options header claiming 16 bytes swallows the UDP
@@ -657,7 +657,7 @@ PcapFile ReadPcap(const std::string& relative) {
   return file;
 }
 
-TEST(PcapReaderTest, BothByteOrdersAndNanoseconds) {
+TEST(PacketPcapReaderTest, BothByteOrdersAndNanoseconds) {
   const Bytes udp = Udp(7, 9, {'e'});
   const Bytes frame = Cat({Ethernet(0x0800), Ipv4(kProtoUdp, udp.size()), udp});
   auto header = [](bool big, uint32_t magic, uint32_t link) {
@@ -766,7 +766,7 @@ Counts CountCapture(const PcapFile& file) {
 // (Ethernet, up to two VLAN tags, IPv4 IHL/total length/fragment offset,
 // IPv6 extension headers, TCP data offset, UDP length). ARP frames account
 // for every unsupported packet.
-TEST(RealCaptureTest, CountsMatchAnIndependentDecoder) {
+TEST(PacketRealCaptureTest, CountsMatchAnIndependentDecoder) {
   struct Expected {
     const char* file;
     Counts counts;
@@ -803,7 +803,7 @@ TEST(RealCaptureTest, CountsMatchAnIndependentDecoder) {
 // Every prefix of every real frame, each in a buffer of exactly that size:
 // nothing is read past the capture, and what a prefix decodes agrees with
 // the whole frame.
-TEST(RealCaptureTest, EveryPrefixOfEveryFrame) {
+TEST(PacketRealCaptureTest, EveryPrefixOfEveryFrame) {
   for (const char* name :
        {"slips/icmp-portscan.pcap", "slips/ssh-bruteforce-nmap.pcap",
         "slips/test8-arpscan.pcap", "zeek-traces/nmap-vsn.pcap",
@@ -830,7 +830,7 @@ TEST(RealCaptureTest, EveryPrefixOfEveryFrame) {
   }
 }
 
-TEST(RealCaptureTest, SshBruteforceFirstConnection) {
+TEST(PacketRealCaptureTest, SshBruteforceFirstConnection) {
   const PcapFile file = ReadPcap("slips/ssh-bruteforce-nmap.pcap");
   ASSERT_FALSE(file.records.empty());
   // The first SYN of nmap's ssh-brute run against port 902.
@@ -847,7 +847,7 @@ TEST(RealCaptureTest, SshBruteforceFirstConnection) {
 
 // nmap's reverse lookups and the resolver's NXDOMAIN answers, decoded from
 // the capture and parsed as DNS.
-TEST(RealCaptureTest, NmapReverseLookups) {
+TEST(PacketRealCaptureTest, NmapReverseLookups) {
   const PcapFile file = ReadPcap("zeek-traces/nmap-vsn.pcap");
   int queries = 0, nxdomain = 0;
   for (const Bytes& record : file.records) {

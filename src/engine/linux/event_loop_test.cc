@@ -1,13 +1,13 @@
+#include "picket/event_loop.h"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <functional>
 #include <thread>
-
-#include "picket/event_loop.h"
-#include "engine/worker.h"
 
 namespace picket {
 namespace {
@@ -184,46 +184,6 @@ TEST(EventLoopTest, WakeFromAnotherThreadRunsAfterHooks) {
   ASSERT_TRUE(loop->Run().ok());
   t.join();
   EXPECT_TRUE(flag);
-}
-
-TEST(WorkerTest, JobOnOtherThreadDoneOnLoopThread) {
-  auto loop = NewLoop();
-  auto worker = Worker::Create(*loop, 2);
-  ASSERT_TRUE(worker.ok());
-  std::thread::id loop_thread = std::this_thread::get_id();
-  std::thread::id job_thread, done_thread;
-  int result = 0;
-  ASSERT_TRUE((*worker)->Post(
-      [&] {
-        job_thread = std::this_thread::get_id();
-        result = 42;
-      },
-      [&] {
-        done_thread = std::this_thread::get_id();
-        loop->Stop();
-      }));
-  ASSERT_TRUE(loop->Run().ok());
-  EXPECT_EQ(result, 42);
-  EXPECT_NE(job_thread, loop_thread);
-  EXPECT_EQ(done_thread, loop_thread);
-}
-
-TEST(WorkerTest, BoundedQueueRefusesWhenFull) {
-  auto loop = NewLoop();
-  auto worker = Worker::Create(*loop, 1);
-  ASSERT_TRUE(worker.ok());
-  std::atomic<bool> release{false};
-  std::atomic<bool> started{false};
-  ASSERT_TRUE((*worker)->Post(
-      [&] {
-        started = true;
-        while (!release) usleep(1000);
-      },
-      nullptr));
-  while (!started) usleep(1000);
-  EXPECT_TRUE((*worker)->Post([] {}, nullptr));   // waits in the queue
-  EXPECT_FALSE((*worker)->Post([] {}, nullptr));  // over capacity
-  release = true;
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ PICKET_DYNAMIC_LIBRARY(LibcOnly, "libc.so.6", PICKET_TEST_LIBC_ONLY)
 namespace picket {
 namespace {
 
-TEST(DynamicLibrary, MissingLibraryIsNamedAndRemembered) {
+TEST(DynamicLibraryTest, MissingLibraryIsNamedAndRemembered) {
   const auto& lib = MissingLib();
   ASSERT_FALSE(lib.ok());
   EXPECT_EQ(lib.status().code(), Status::Code::kUnavailable);
@@ -35,7 +35,7 @@ TEST(DynamicLibrary, MissingLibraryIsNamedAndRemembered) {
   EXPECT_EQ(&MissingLib(), &lib);
 }
 
-TEST(DynamicLibrary, MissingFunctionIsNamed) {
+TEST(DynamicLibraryTest, MissingFunctionIsNamed) {
   const auto& lib = LibcWithExtra();
   ASSERT_FALSE(lib.ok());
   EXPECT_NE(lib.status().ToString().find("libc.so.6 has no function "
@@ -44,13 +44,13 @@ TEST(DynamicLibrary, MissingFunctionIsNamed) {
       << lib.status().ToString();
 }
 
-TEST(DynamicLibrary, ResolvedFunctionsAreCallable) {
+TEST(DynamicLibraryTest, ResolvedFunctionsAreCallable) {
   const auto& lib = LibcOnly();
   ASSERT_TRUE(lib.ok()) << lib.status().ToString();
   EXPECT_EQ(lib->getpid(), getpid());
 }
 
-TEST(DynamicLibrary, LibNettleDigests) {
+TEST(DynamicLibraryTest, LibNettleDigests) {
   const auto& nettle = LibNettle();
   ASSERT_TRUE(nettle.ok()) << nettle.status().ToString();
   sha256_ctx ctx;
@@ -64,7 +64,7 @@ TEST(DynamicLibrary, LibNettleDigests) {
   EXPECT_EQ(digest[31], 0xad);
 }
 
-TEST(DynamicLibrary, LibCryptoHmac) {
+TEST(DynamicLibraryTest, LibCryptoHmac) {
   const auto& crypto = LibCrypto();
   ASSERT_TRUE(crypto.ok()) << crypto.status().ToString();
   // RFC 4231, test case 2.
@@ -80,7 +80,7 @@ TEST(DynamicLibrary, LibCryptoHmac) {
   EXPECT_EQ(mac[31], 0x43);
 }
 
-TEST(DynamicLibrary, LibPcapLoads) {
+TEST(DynamicLibraryTest, LibPcapLoads) {
   const auto& pcap = LibPcap();
   ASSERT_TRUE(pcap.ok()) << pcap.status().ToString();
   EXPECT_NE(pcap->pcap_create, nullptr);

@@ -239,7 +239,7 @@ TEST(AzureConnectionStringTest, ErrorsNameTheProblemAndNeverTheKey) {
 // ---------------------------------------------------------------------------
 // UrlEncode and base64.
 
-TEST(UrlEncodeTest, KeepsOnlyUnreservedCharacters) {
+TEST(AzureUrlEncodeTest, KeepsOnlyUnreservedCharacters) {
   EXPECT_EQ(UrlEncode(""), "");
   EXPECT_EQ(UrlEncode("a/b c"), "a%2Fb%20c");
   EXPECT_EQ(UrlEncode("AZaz09-._~"), "AZaz09-._~");
@@ -257,7 +257,7 @@ TEST(UrlEncodeTest, KeepsOnlyUnreservedCharacters) {
   }
 }
 
-TEST(Base64Test, Rfc4648Vectors) {
+TEST(AzureBase64Test, Rfc4648Vectors) {
   // RFC 4648, section 10.
   const std::array<std::pair<const char*, const char*>, 7> vectors = {{
       {"", ""},
@@ -276,7 +276,7 @@ TEST(Base64Test, Rfc4648Vectors) {
   }
 }
 
-TEST(Base64Test, PaddingIsNotDecodedAsZeroBytes) {
+TEST(AzureBase64Test, PaddingIsNotDecodedAsZeroBytes) {
   // EVP_DecodeBlock alone returns 3 bytes per group, padding included.
   Result<std::string> one = Base64Decode("AA==");
   ASSERT_TRUE(one.ok());
@@ -286,7 +286,7 @@ TEST(Base64Test, PaddingIsNotDecodedAsZeroBytes) {
   EXPECT_EQ(*two, std::string(2, '\0'));
 }
 
-TEST(Base64Test, RandomRoundTrips) {
+TEST(AzureBase64Test, RandomRoundTrips) {
   std::mt19937 rng(20240611);
   for (size_t size = 0; size < 300; ++size) {
     std::string bytes(size, '\0');
@@ -301,7 +301,7 @@ TEST(Base64Test, RandomRoundTrips) {
   }
 }
 
-TEST(Base64Test, LargeInputCrossesChunks) {
+TEST(AzureBase64Test, LargeInputCrossesChunks) {
   // Larger than the chunk both functions hand to OpenSSL at a time.
   std::mt19937 rng(7);
   std::string bytes(200001, '\0');
@@ -314,7 +314,7 @@ TEST(Base64Test, LargeInputCrossesChunks) {
   EXPECT_EQ(*decoded, bytes);
 }
 
-TEST(Base64Test, RejectsInvalidInput) {
+TEST(AzureBase64Test, RejectsInvalidInput) {
   const char* const invalid[] = {
       "Zg",        // padding missing
       "Zg=",       // length not a multiple of 4
@@ -405,7 +405,7 @@ TEST(AzureIdentityTest, GatewayDoesNotChangeTheIdentity) {
 // becomes skn "encode%28%27Me%27%29". (That SDK puts skn before se; IoT Hub
 // reads the fields by name, and picket appends skn last as azure-sdk-for-c
 // does, see below.)
-TEST(SasTokenTest, NodeSdkVector) {
+TEST(AzureSasTokenTest, NodeSdkVector) {
   Result<std::string> token = MakeSasToken("uri", "cGFzc3dvcmQ=", 12345);
   ASSERT_TRUE(token.ok()) << token.status().ToString();
   EXPECT_EQ(*token,
@@ -430,7 +430,7 @@ TEST(SasTokenTest, NodeSdkVector) {
 // [+ "&skn=iothubowner"]. That test's signature is not derived from a key, so
 // only the layout is compared here; the signature itself is checked against
 // the openssl command line below.
-TEST(SasTokenTest, EmbeddedCSdkLayout) {
+TEST(AzureSasTokenTest, EmbeddedCSdkLayout) {
   struct Case {
     AzureConnectionString cs;
     const char* policy;
@@ -499,7 +499,7 @@ std::string OpensslSignature(std::string_view key, std::string_view to_sign) {
   return out;
 }
 
-TEST(SasTokenTest, MatchesOpensslCommandLine) {
+TEST(AzureSasTokenTest, MatchesOpensslCommandLine) {
   if (!HaveOpenssl()) GTEST_SKIP() << "openssl not on PATH";
   std::mt19937_64 rng(1578941692);
   const std::string id_chars =
@@ -534,7 +534,7 @@ TEST(SasTokenTest, MatchesOpensslCommandLine) {
   }
 }
 
-TEST(SasTokenTest, Errors) {
+TEST(AzureSasTokenTest, Errors) {
   struct Case {
     std::string uri;
     std::string key;

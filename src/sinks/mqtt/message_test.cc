@@ -16,7 +16,7 @@ Event StatusEvent(std::string detail) {
   return e;
 }
 
-TEST(MqttMessageTest, TopicKindFollowsTheEventType) {
+TEST(MessageTest, TopicKindFollowsTheEventType) {
   Event alert;
   alert.type = EventType::kAlert;
   alert.payload = Alert{};
@@ -39,14 +39,14 @@ TEST(MqttMessageTest, TopicKindFollowsTheEventType) {
   EXPECT_EQ(TopicKindName(static_cast<TopicKind>(99)), "");
 }
 
-TEST(MqttMessageTest, TopicLevelNeutralisesWildcardsAndSeparators) {
+TEST(MessageTest, TopicLevelNeutralisesWildcardsAndSeparators) {
   EXPECT_EQ(TopicLevel("cam-01"), "cam-01");
   EXPECT_EQ(TopicLevel("a/b+c#d"), "a_b_c_d");
   EXPECT_EQ(TopicLevel(std::string("x\0y", 3)), "x_y");
   EXPECT_EQ(TopicLevel(""), "_");
 }
 
-TEST(MqttMessageTest, BatchDocumentIsJsonWithEveryEventInOrder) {
+TEST(MessageTest, BatchDocumentIsJsonWithEveryEventInOrder) {
   std::vector<std::string> json;
   for (int i = 0; i < 3; ++i) {
     json.push_back(EventToJson(StatusEvent("n" + std::to_string(i))));
@@ -70,7 +70,7 @@ TEST(MqttMessageTest, BatchDocumentIsJsonWithEveryEventInOrder) {
   EXPECT_EQ(BuildBatchDocument("d", {}).size(), BatchOverhead("d", 0));
 }
 
-TEST(MqttMessageTest, ZstdRoundTripStartsWithTheMagicAndShrinksJson) {
+TEST(MessageTest, ZstdRoundTripStartsWithTheMagicAndShrinksJson) {
   std::vector<std::string> json;
   for (int i = 0; i < 50; ++i) {
     json.push_back(EventToJson(StatusEvent("detail " + std::to_string(i))));
@@ -92,7 +92,7 @@ TEST(MqttMessageTest, ZstdRoundTripStartsWithTheMagicAndShrinksJson) {
   EXPECT_EQ(*ZstdDecompress(*again, 16), "{}");
 }
 
-TEST(MqttMessageTest, ZstdDecompressRefusesGarbageAndBombs) {
+TEST(MessageTest, ZstdDecompressRefusesGarbageAndBombs) {
   EXPECT_FALSE(ZstdDecompress("not zstd", 1 << 20).ok());
   EXPECT_FALSE(ZstdDecompress("", 1 << 20).ok());
   ZstdCompressor zstd;

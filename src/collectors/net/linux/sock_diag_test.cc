@@ -43,7 +43,7 @@ std::string Done() {
   return buf;
 }
 
-TEST(InetDiagParseTest, ListenerAndConnectionThenDone) {
+TEST(SockDiagParseTest, ListenerAndConnectionThenDone) {
   std::string dgram = DiagMessage(AF_INET, 10, 22, 0, 111) +
                       DiagMessage(AF_INET, 1, 40000, 443, 222) + Done();
   std::vector<SocketInfo> out;
@@ -66,7 +66,7 @@ TEST(InetDiagParseTest, ListenerAndConnectionThenDone) {
   EXPECT_EQ(out[1].uid, 1000u);
 }
 
-TEST(InetDiagParseTest, MalformedCountedNeverLoops) {
+TEST(SockDiagParseTest, MalformedCountedNeverLoops) {
   std::vector<SocketInfo> out;
   bool done = false;
   uint64_t bad = 0;

@@ -13,7 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A fake /proc whose processes hold "socket:[N]" descriptors.
-class OwnersTree : public ::testing::Test {
+class SocketOwnersTest : public ::testing::Test {
  protected:
   void Process(int pid, const std::string& exe) {
     fs::create_directories(Fd(pid, ""));
@@ -37,7 +37,7 @@ class OwnersTree : public ::testing::Test {
   std::string root_ = tmp_.path();
 };
 
-TEST_F(OwnersTree, FindsOwnerOfKnownAndNewSockets) {
+TEST_F(SocketOwnersTest, FindsOwnerOfKnownAndNewSockets) {
   Process(100, "/usr/sbin/sshd");
   Socket(100, 3, 5001);
   File(100, 4);
@@ -69,7 +69,7 @@ TEST_F(OwnersTree, FindsOwnerOfKnownAndNewSockets) {
   EXPECT_EQ(owners.rescans(), 2u);
 }
 
-TEST_F(OwnersTree, UnownedSocketIsNotRescannedEveryPoll) {
+TEST_F(SocketOwnersTest, UnownedSocketIsNotRescannedEveryPoll) {
   Process(100, "/usr/sbin/sshd");
   Socket(100, 3, 5001);
   SocketOwners owners(root_, 200);
@@ -102,7 +102,7 @@ TEST_F(OwnersTree, UnownedSocketIsNotRescannedEveryPoll) {
   EXPECT_EQ(owners.unowned(), 1u);
 }
 
-TEST_F(OwnersTree, PartialDumpBetweenPollsFindsNewSockets) {
+TEST_F(SocketOwnersTest, PartialDumpBetweenPollsFindsNewSockets) {
   // A flow seen by capture before the next full dump: its socket is looked
   // up in a batch of its own, right after a poll that scanned everything.
   Process(100, "/usr/bin/python3");
@@ -126,7 +126,7 @@ TEST_F(OwnersTree, PartialDumpBetweenPollsFindsNewSockets) {
   EXPECT_EQ(o.pid, 200);
 }
 
-TEST_F(OwnersTree, WithoutPollsEveryMissMayRescan) {
+TEST_F(SocketOwnersTest, WithoutPollsEveryMissMayRescan) {
   // Targeted lookups outside a dump (a flow seen by capture first) keep
   // the rate limit and do not mark inodes unowned.
   Process(100, "/usr/sbin/sshd");
