@@ -244,7 +244,7 @@ class StormDetector final : public Detector {
   uint64_t n_ = 0;
 };
 
-class AlertBudgetTest : public ::testing::Test {
+class PipelineAlertBudgetTest : public ::testing::Test {
  protected:
   void SetUp() override {
     PipelineOptions o;
@@ -301,7 +301,7 @@ class AlertBudgetTest : public ::testing::Test {
   std::vector<Event> written_;
 };
 
-TEST_F(AlertBudgetTest, EachDetectorGetsItsBudgetPerMinute) {
+TEST_F(PipelineAlertBudgetTest, EachDetectorGetsItsBudgetPerMinute) {
   std::vector<Event> out = Run(10);
   EXPECT_EQ(Alerts(out, "detector.a"), 3);
   EXPECT_EQ(Alerts(out, "detector.b"), 3);
@@ -329,7 +329,7 @@ TEST_F(AlertBudgetTest, EachDetectorGetsItsBudgetPerMinute) {
   EXPECT_TRUE(Budgets(out).empty());
 }
 
-TEST_F(AlertBudgetTest, AnEpisodeIsAnnouncedOnce) {
+TEST_F(PipelineAlertBudgetTest, AnEpisodeIsAnnouncedOnce) {
   Run(10);
   // The next minute: a fresh budget, the storm goes on, no new notice.
   clock_.AdvanceMs(60000);
@@ -349,7 +349,7 @@ TEST_F(AlertBudgetTest, AnEpisodeIsAnnouncedOnce) {
   EXPECT_EQ(Counters("detector.a")["alerts_over_budget"], 7u + 7u + 2u);
 }
 
-TEST_F(AlertBudgetTest, ZeroMeansNoBudget) {
+TEST_F(PipelineAlertBudgetTest, ZeroMeansNoBudget) {
   pipeline_->SetAlertBudget(0);
   std::vector<Event> out = Run(100);
   EXPECT_EQ(Alerts(out, "detector.a"), 100);
@@ -357,7 +357,7 @@ TEST_F(AlertBudgetTest, ZeroMeansNoBudget) {
   EXPECT_EQ(Counters("engine")["alerts_over_budget"], 0u);
 }
 
-TEST_F(AlertBudgetTest, RepeatsSuppressedByDedupDoNotSpendTheBudget) {
+TEST_F(PipelineAlertBudgetTest, RepeatsSuppressedByDedupDoNotSpendTheBudget) {
   PipelineOptions o;
   o.run_id = "abc";
   o.alert_budget = 2;

@@ -249,7 +249,7 @@ TEST(SpoolRecordTest, SegmentFileNames) {
   }
 }
 
-TEST(SpoolClassNameTest, NamesEveryClass) {
+TEST(SpoolRecordClassNameTest, NamesEveryClass) {
   EXPECT_EQ(SpoolClassName(SpoolClass::kLow), "low");
   EXPECT_EQ(SpoolClassName(SpoolClass::kMedium), "medium");
   EXPECT_EQ(SpoolClassName(SpoolClass::kHigh), "high");

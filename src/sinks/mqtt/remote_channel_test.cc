@@ -5,7 +5,7 @@
 namespace picket {
 namespace {
 
-TEST(AzureDesiredPropertiesTest, TheTwinGivesTheDocument) {
+TEST(RemoteChannelAzureTest, TheTwinGivesTheDocument) {
   AzureDesiredProperties desired;
   ASSERT_TRUE(desired.SetFromTwin(
       R"({"desired":{"log_level":"debug","$metadata":{"x":1},"$version":7},)"
@@ -13,14 +13,14 @@ TEST(AzureDesiredPropertiesTest, TheTwinGivesTheDocument) {
   EXPECT_EQ(desired.AsConfig(), R"({"log_level":"debug","version":7})");
 }
 
-TEST(AzureDesiredPropertiesTest, AVersionOfTheirOwnWins) {
+TEST(RemoteChannelAzureTest, AVersionOfTheirOwnWins) {
   AzureDesiredProperties desired;
   ASSERT_TRUE(
       desired.SetFromTwin(R"({"desired":{"version":"42","$version":7}})"));
   EXPECT_EQ(desired.AsConfig(), R"({"version":"42"})");
 }
 
-TEST(AzureDesiredPropertiesTest, PatchesMergeAndNullRemoves) {
+TEST(RemoteChannelAzureTest, PatchesMergeAndNullRemoves) {
   AzureDesiredProperties desired;
   ASSERT_TRUE(desired.SetFromTwin(
       R"({"desired":{"detectors":{"brute_force":{"capacity":5}},)"
@@ -32,14 +32,14 @@ TEST(AzureDesiredPropertiesTest, PatchesMergeAndNullRemoves) {
                                 R"("leak_interval":"2m"}},"version":8})");
 }
 
-TEST(AzureDesiredPropertiesTest, APatchBeforeTheTwinStartsFromNothing) {
+TEST(RemoteChannelAzureTest, APatchBeforeTheTwinStartsFromNothing) {
   AzureDesiredProperties desired;
   EXPECT_EQ(desired.AsConfig(), "{}");
   ASSERT_TRUE(desired.Patch(R"({"log_level":"warning","$version":3})"));
   EXPECT_EQ(desired.AsConfig(), R"({"log_level":"warning","version":3})");
 }
 
-TEST(AzureDesiredPropertiesTest, MalformedInputChangesNothing) {
+TEST(RemoteChannelAzureTest, MalformedInputChangesNothing) {
   AzureDesiredProperties desired;
   ASSERT_TRUE(desired.SetFromTwin(R"({"desired":{"log_level":"debug"}})"));
   EXPECT_FALSE(desired.SetFromTwin(R"({"reported":{}})"));
@@ -50,7 +50,7 @@ TEST(AzureDesiredPropertiesTest, MalformedInputChangesNothing) {
   EXPECT_EQ(desired.AsConfig(), R"({"log_level":"debug"})");
 }
 
-TEST(TopicParamTest, FindsAParameterOfTheTopic) {
+TEST(RemoteChannelTopicParamTest, FindsAParameterOfTheTopic) {
   const std::string topic = "$iothub/twin/res/200/?$rid=7&$version=3";
   EXPECT_EQ(TopicParam(topic, "$rid"), "7");
   EXPECT_EQ(TopicParam(topic, "$version"), "3");

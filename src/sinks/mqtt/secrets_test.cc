@@ -6,8 +6,9 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <string>
+
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
@@ -16,26 +17,17 @@ namespace fs = std::filesystem;
 
 class SecretsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "secrets_test.XXXXXX");
-    ASSERT_NE(mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   // Writes `content` to `name` with `mode`; returns its path.
   std::string Write(const std::string& name, const std::string& content,
                     mode_t mode = 0600) {
     const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << content;
+    testing_util::WriteFile(path, content);
     EXPECT_EQ(chmod(path.c_str(), mode), 0);
     return path;
   }
 
-  fs::path dir_;
+  testing_util::TempDir tmp_{"secrets_test."};
+  fs::path dir_ = tmp_.path();
 };
 
 TEST_F(SecretsTest, ReadsTheSecretWithoutTrailingSpace) {
