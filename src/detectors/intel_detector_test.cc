@@ -141,7 +141,7 @@ TEST_F(IntelDetectorTest, FiftyThousandFlowsIntoOneListedNetworkAreOneAlert) {
                out_);
   }
   ASSERT_EQ(out_.alerts.size(), 1u);
-  const Alert& a = out_.alerts[0];
+  const Alert a = out_.alerts[0];  // a copy: more alerts are appended below
   EXPECT_EQ(a.type_id, kAlertIntelConnection);
   EXPECT_EQ(a.severity, Severity::kHigh);  // outbound, drop list
   auto details = DetailsOf(a);
