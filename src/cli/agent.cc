@@ -14,6 +14,8 @@
 #include "collectors/linux/file_hash.h"
 #include "core/log.h"
 #include "core/remote_config.h"
+#include "intel/allow_list.h"
+#include "intel/linux/own_infrastructure.h"
 #include "picket/build_config.h"
 #include "platform/linux/config_file.h"
 #include "platform/linux/files.h"
@@ -48,6 +50,36 @@ std::string FirstError(const RemoteConfigResult& remote) {
 }
 
 constexpr char kRemoteConfigName[] = "remote-config.json";
+
+// intel.allow, and with allow_own_infrastructure the device's DNS servers,
+// gateways and MQTT broker (files under `root`). Configured items were
+// validated when the configuration was read.
+IntelAllowList BuildIntelAllowList(const Config& config,
+                                   const std::string& root) {
+  IntelAllowList allow;
+  std::string error;
+  for (const std::string& item : config.intel.allow) {
+    if (!allow.Add(item, &error)) LogWarning("intel.allow: " + error);
+  }
+  if (config.intel.allow_own_infrastructure) {
+    OwnInfrastructure own = FindOwnInfrastructure(
+        root, config.sinks.mqtt.enabled ? config.sinks.mqtt.host : "");
+    std::vector<std::string> items = own.dns_servers;
+    items.insert(items.end(), own.gateways.begin(), own.gateways.end());
+    if (!own.mqtt_broker.empty()) items.push_back(own.mqtt_broker);
+    for (const std::string& item : items) {
+      if (!allow.Add(item, &error)) LogWarning("intel allow list: " + error);
+    }
+  }
+  if (!allow.empty()) {
+    std::string list;
+    for (const std::string& e : allow.Entries()) {
+      list += (list.empty() ? "" : ", ") + e;
+    }
+    LogInfo("intel: never alerting on " + list);
+  }
+  return allow;
+}
 
 }  // namespace
 
@@ -224,6 +256,8 @@ Status Agent::StartParts() {
   StartIntel();
   DetectorContext dctx;
   dctx.intel = &intel_provider_;
+  IntelAllowList allow = BuildIntelAllowList(config_, options_.root);
+  dctx.intel_allow = &allow;
   for (auto& detector : BuildDetectors(config_, dctx)) {
     pipeline_->AddDetector(std::move(detector));
   }

@@ -114,6 +114,10 @@ void PrintReport(const FeedReport& r, const std::string& name,
     }
     std::printf("\n");
   }
+  if (r.dropped_special + r.dropped_sink > 0) {
+    std::printf("  dropped: special-purpose range %zu, sink address %zu\n",
+                r.dropped_special, r.dropped_sink);
+  }
   size_t shown = std::min(max_errors, r.errors.size());
   for (size_t i = 0; i < shown; ++i) {
     std::fprintf(stderr, "%s\n", r.Format(r.errors[i]).c_str());
@@ -136,11 +140,16 @@ int Compile(int argc, char** argv) {
       "Formats: " +
           KindList() + ".\nCategories: " + CategoryList() +
           ".\nExit 0 written, 1 a feed unreadable or the output not written, "
-          "2 usage error (unknown format or category, undetectable format).",
+          "2 usage error (unknown format or category, undetectable format).\n"
+          "CIDRs in or over special-purpose ranges (RFC 6890: private, "
+          "loopback, link-local, documentation, multicast, reserved) and the "
+          "sink addresses 0.0.0.0, 127.0.0.1, 255.255.255.255, ::, ::1 are "
+          "dropped and counted per feed, unless --keep-special.",
       "picket intel compile"};
   std::vector<std::string> feeds;
   std::string output, format_name, feed_name, category_name;
   size_t max_errors = 5;
+  bool keep_special = false;
   app.add_option("FEED", feeds, "feed files")->required();
   app.add_option("-o,--output", output, "compiled intel file to write")
       ->required();
@@ -149,11 +158,13 @@ int Compile(int argc, char** argv) {
   app.add_option("--category", category_name, "category for every FEED");
   app.add_option("--max-errors", max_errors,
                  "rejected lines shown per feed (default 5)");
+  app.add_flag("--keep-special", keep_special,
+               "keep special-purpose CIDRs and sink addresses as indicators");
   if (int rc = ParseCli(app, argc, argv); rc >= 0) return rc;
 
   auto started = std::chrono::steady_clock::now();
   IntelCompiler compiler;
-  size_t total_rejected = 0;
+  size_t total_rejected = 0, total_dropped = 0;
   for (const std::string& spec_text : feeds) {
     FeedSpec spec = ParseFeedSpec(spec_text);
     std::string fmt = spec.format.empty() ? format_name : spec.format;
@@ -201,9 +212,11 @@ int Compile(int argc, char** argv) {
     }
     FeedReport report;
     report.source = spec.path;
+    report.keep_special = keep_special;
     ParseFeed(*text, format, category, compiler.Sink(*id), &report);
     compiler.SetRejected(*id, report.rejected);
     total_rejected += report.rejected;
+    total_dropped += report.dropped_special + report.dropped_sink;
     PrintReport(report, name, category, max_errors);
   }
 
@@ -240,8 +253,8 @@ int Compile(int argc, char** argv) {
                 std::string(IndicatorKindName(IndicatorKind(k))).c_str(),
                 WithCommas(s.count(IndicatorKind(k))).c_str());
   }
-  std::printf("), %zu feeds, %zu rejected lines, %.2f s\n", s.feed_count(),
-              total_rejected, secs);
+  std::printf("), %zu feeds, %zu rejected lines, %zu dropped, %.2f s\n",
+              s.feed_count(), total_rejected, total_dropped, secs);
   return kExitOk;
 }
 

@@ -110,6 +110,14 @@ int ReplayCommand(int argc, char** argv) {
   HandleIntelProvider provider(intel.get());
   DetectorContext dctx;
   dctx.intel = &provider;
+  // Only the configured allow list: the device's own infrastructure is
+  // not this machine's.
+  IntelAllowList allow;
+  for (const std::string& item : config.intel.allow) {
+    std::string error;
+    (void)allow.Add(item, &error);  // validated with the configuration
+  }
+  dctx.intel_allow = &allow;
   for (auto& d : BuildDetectors(config, dctx)) {
     pipeline.AddDetector(std::move(d));
   }

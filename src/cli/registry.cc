@@ -108,7 +108,9 @@ constexpr DetectorEntry kDetectors[] = {
      [](const Config& c) { return c.detectors.intel.enabled; },
      [](const Config& c,
         const DetectorContext& ctx) -> std::unique_ptr<Detector> {
-       return std::make_unique<IntelDetector>(c.detectors.intel, ctx.intel);
+       return std::make_unique<IntelDetector>(
+           c.detectors.intel, ctx.intel,
+           ctx.intel_allow ? *ctx.intel_allow : IntelAllowList());
      }},
 #endif
 #if PICKET_DETECTOR_BRUTE_FORCE

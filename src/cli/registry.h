@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "intel/allow_list.h"
 #include "intel/provider.h"
 #include "picket/collector.h"
 #include "picket/detector.h"
@@ -29,6 +30,8 @@ std::vector<std::unique_ptr<Collector>> BuildCollectors(
 // What detectors may use besides their configuration.
 struct DetectorContext {
   const IntelProvider* intel = nullptr;  // never null for the intel detector
+  // What the intel detector never alerts on; null: nothing. Copied.
+  const IntelAllowList* intel_allow = nullptr;
 };
 
 std::vector<std::unique_ptr<Detector>> BuildDetectors(

@@ -9,6 +9,7 @@
 
 #include "core/yaml_errors.h"
 #include "core/yaml_reader.h"
+#include "intel/allow_list.h"
 
 namespace picket {
 
@@ -28,7 +29,6 @@ bool SplitNumberAndUnit(std::string_view text, uint64_t* number,
   *unit = text.substr(digits);
   return true;
 }
-
 
 // The mark of the mapping at `path` below `root`, for errors about a
 // section as a whole; the root's mark when a step is missing.
@@ -71,6 +71,10 @@ bool CheckString(const YamlNode& node, StringKind kind, std::string* message) {
   }
   if (path && text[0] != '/') {
     *message = "expected an absolute path";
+    return false;
+  }
+  if (kind == StringKind::kAddressOrDomain &&
+      !IsValidAllowEntry(text, message)) {
     return false;
   }
   return true;
@@ -309,8 +313,9 @@ class OptionLister {
     }
     text += "]";
     Add(key,
-        kind == StringKind::kAbsolutePath ? "list of absolute paths"
-                                          : "list of strings",
+        kind == StringKind::kAbsolutePath      ? "list of absolute paths"
+        : kind == StringKind::kAddressOrDomain ? "list of addresses"
+                                               : "list of strings",
         text, doc);
   }
 

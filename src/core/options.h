@@ -74,8 +74,15 @@ struct SizeRange {
   uint64_t remote_max = 0;
 };
 
-// kOptional*: "" is accepted and means "not set".
-enum class StringKind { kNonEmpty, kAbsolutePath, kOptional, kOptionalPath };
+// kOptional*: "" is accepted and means "not set". kAddressOrDomain: an IP
+// address, a CIDR or a domain name (intel/allow_list.h).
+enum class StringKind {
+  kNonEmpty,
+  kAbsolutePath,
+  kOptional,
+  kOptionalPath,
+  kAddressOrDomain,
+};
 
 using Choices = std::initializer_list<std::string_view>;
 

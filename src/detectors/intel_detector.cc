@@ -65,8 +65,11 @@ std::string Listed(const IntelMatch& m) {
 }  // namespace
 
 IntelDetector::IntelDetector(IntelDetectorConfig config,
-                             const IntelProvider* provider)
-    : config_(std::move(config)), provider_(provider) {}
+                             const IntelProvider* provider,
+                             IntelAllowList allow)
+    : config_(std::move(config)),
+      provider_(provider),
+      allow_(std::move(allow)) {}
 
 void IntelDetector::OnEvent(const Event& event, AlertEmitter& out) {
   const int64_t now_ms = event.time_ns / kNsPerMs;
@@ -104,6 +107,10 @@ void IntelDetector::OnConnection(const Event& event, const NetworkEvent& n,
   ++lookups_;
   std::optional<IntelMatch> m = store.LookupIp(remote);
   if (!m) return;
+  if (allow_.AllowsAddress(remote)) {
+    ++allowed_;
+    return;
+  }
   ++matches_;
   const std::string key = m->indicator() + "|" + std::string(m->feed()) + ":" +
                           std::string(IntelCategoryName(m->category())) + "|" +
@@ -155,6 +162,10 @@ void IntelDetector::OnDns(const Event& event, const DnsEvent& d,
     ++lookups_;
     std::optional<IntelMatch> m = store.LookupDomain(*name);
     if (!m) continue;
+    if (allow_.AllowsDomain(*name)) {
+      ++allowed_;
+      continue;
+    }
     ++matches_;
     const std::string key = m->indicator() + "|" + std::string(m->feed()) +
                             ":" + std::string(IntelCategoryName(m->category()));
@@ -482,6 +493,7 @@ ComponentStats IntelDetector::Stats() const {
   return {name(),
           {{"lookups", lookups_},
            {"matches", matches_},
+           {"allowed", allowed_},
            {"alerts", alerts_},
            {"no_store", no_store_},
            {"campaigns_started", started_},

@@ -27,6 +27,9 @@
 // dedup window never hides them. At most max_tracked campaigns are kept;
 // beyond that the longest-quiet one is forgotten, counted as evicted.
 // File hashes alert per executable, deduplicated by the pipeline.
+// Addresses, CIDRs and domains on the allow list (intel.allow and the
+// device's own infrastructure) never alert: their matches are counted as
+// `allowed`.
 // The store comes from an IntelProvider, so the agent can swap a replaced
 // file underneath without the detector noticing. Portable.
 #ifndef PICKET_DETECTORS_INTEL_DETECTOR_H_
@@ -41,6 +44,7 @@
 
 #include "core/config.h"
 #include "detectors/distinct_counter.h"
+#include "intel/allow_list.h"
 #include "intel/provider.h"
 #include "intel/store.h"
 #include "picket/detector.h"
@@ -53,8 +57,10 @@ inline constexpr char kAlertIntelFileHash[] = "intel.file_hash";
 
 class IntelDetector final : public Detector {
  public:
-  // `provider` must outlive the detector; null means no intel.
-  IntelDetector(IntelDetectorConfig config, const IntelProvider* provider);
+  // `provider` must outlive the detector; null means no intel. Matches of
+  // what `allow` allows are counted, never alerted.
+  IntelDetector(IntelDetectorConfig config, const IntelProvider* provider,
+                IntelAllowList allow = {});
 
   std::string name() const override { return "detector.intel"; }
   void OnEvent(const Event& event, AlertEmitter& out) override;
@@ -116,6 +122,7 @@ class IntelDetector final : public Detector {
 
   IntelDetectorConfig config_;
   const IntelProvider* provider_;
+  IntelAllowList allow_;
   // Campaigns by key; the processes of one key, in start order.
   std::unordered_map<std::string, std::vector<Campaign>> campaigns_;
   size_t tracked_ = 0;
@@ -123,6 +130,7 @@ class IntelDetector final : public Detector {
   uint64_t lookups_ = 0;
   uint64_t no_store_ = 0;
   uint64_t matches_ = 0;
+  uint64_t allowed_ = 0;  // matches of allowed values, not alerted
   uint64_t alerts_ = 0;
   uint64_t started_ = 0;
   uint64_t campaigns_ended_ = 0;

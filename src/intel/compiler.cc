@@ -561,6 +561,7 @@ Result<std::vector<uint8_t>> CompileFeeds(const std::vector<FeedInput>& feeds,
     if (!id.ok()) return id.status();
     FeedReport report;
     report.source = in.name;
+    report.keep_special = in.keep_special;
     ParseFeed(in.text, in.format, in.category, compiler.Sink(*id), &report);
     compiler.SetRejected(*id, report.rejected);
     if (reports) reports->push_back(std::move(report));

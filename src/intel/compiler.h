@@ -106,6 +106,7 @@ struct FeedInput {
   FeedFormat format = FeedFormat::kPlain;
   std::string name;
   IntelCategory category = IntelCategory::kUnknown;
+  bool keep_special = false;  // FeedReport::keep_special
 };
 Result<std::vector<uint8_t>> CompileFeeds(const std::vector<FeedInput>& feeds,
                                           uint64_t created_unix,

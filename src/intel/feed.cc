@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "intel/special.h"
+
 namespace picket {
 
 namespace {
@@ -524,6 +526,18 @@ void Emit(Indicator* ind, IntelCategory category, IndicatorSink* sink,
     category = IntelCategory::kMalware;
   }
   ind->category = category;
+  if (!report->keep_special) {
+    switch (CheckHygiene(*ind)) {
+      case HygieneVerdict::kKeep:
+        break;
+      case HygieneVerdict::kSpecialRange:
+        ++report->dropped_special;
+        return;
+      case HygieneVerdict::kSinkAddress:
+        ++report->dropped_sink;
+        return;
+    }
+  }
   ++report->accepted[static_cast<int>(ind->kind)];
   sink->Add(*ind);
 }

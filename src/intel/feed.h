@@ -67,12 +67,19 @@ inline constexpr size_t kMaxSkipReasons = 32;
 
 struct FeedReport {
   std::string source;  // name used in messages (the file path)
+  // Input: keep special-purpose CIDRs and sink addresses (intel/special.h)
+  // instead of dropping them (`picket intel compile --keep-special`).
+  bool keep_special = false;
   FeedFormat format = FeedFormat::kPlain;
   size_t lines = 0;  // lines in the file
   size_t accepted[kIndicatorKindCount] = {};
   size_t skipped = 0;
   std::map<std::string, size_t> skipped_by_reason;
   size_t rejected = 0;
+  // Valid indicators left out by intel hygiene (intel/special.h): CIDRs in
+  // or over special-purpose ranges, and sink or broadcast addresses.
+  size_t dropped_special = 0;
+  size_t dropped_sink = 0;
   std::vector<FeedLineError> errors;  // the first kMaxReportedErrors
 
   size_t accepted_total() const;
@@ -100,7 +107,8 @@ void ParseFeed(std::string_view text, FeedFormat format,
 // Internal per-format entry points, exposed for the tests.
 namespace feed_internal {
 
-// Calls `sink->Add` with `category` filled in and counts the kind.
+// Calls `sink->Add` with `category` filled in and counts the kind; unless
+// report->keep_special, drops and counts what intel hygiene leaves out.
 void Emit(Indicator* indicator, IntelCategory category, IndicatorSink* sink,
           FeedReport* report);
 // Classifies `token` and emits, skips or rejects it at `line`.

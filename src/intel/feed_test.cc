@@ -43,6 +43,7 @@ FeedReport Parse(std::string_view text, FeedFormat format, CollectSink* sink,
                  IntelCategory category = IntelCategory::kUnknown) {
   FeedReport report;
   report.source = "feed";
+  report.keep_special = true;  // parsing only; hygiene: special_test.cc
   ParseFeed(text, format, category, sink, &report);
   return report;
 }
