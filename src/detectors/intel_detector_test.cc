@@ -386,5 +386,32 @@ TEST_F(IntelDetectorTest, NoStoreNoAlerts) {
   EXPECT_EQ(Counters(*d)["no_store"], 1u);
 }
 
+TEST_F(IntelDetectorTest, AllowedAddressesCidrsAndDomainsNeverAlert) {
+  IntelAllowList allow;
+  std::string error;
+  ASSERT_TRUE(allow.Add("198.51.100.23", &error)) << error;
+  ASSERT_TRUE(allow.Add("10.1.0.0/16", &error)) << error;
+  ASSERT_TRUE(allow.Add("pool.example", &error)) << error;
+  IntelDetector d(config_, &provider_, allow);
+  d.OnEvent(Flow("198.51.100.23", kT0), out_);
+  d.OnEvent(Flow("10.1.2.3", kT0 + 1), out_);
+  d.OnEvent(Dns("eu.minexmr-pool.example", kT0 + 2), out_);  // not allowed
+  ASSERT_EQ(out_.alerts.size(), 1u);
+  EXPECT_EQ(out_.alerts[0].type_id, kAlertIntelDns);
+  d.OnEvent(Flow("10.2.0.1", kT0 + 3), out_);  // 10/8 outside the /16
+  EXPECT_EQ(out_.alerts.size(), 2u);
+  EXPECT_EQ(Counters(d)["allowed"], 2u);
+  EXPECT_EQ(Counters(d)["matches"], 2u);
+
+  IntelAllowList domains;
+  ASSERT_TRUE(domains.Add("minexmr-pool.example", &error)) << error;
+  IntelDetector d2(config_, &provider_, domains);
+  out_.alerts.clear();
+  d2.OnEvent(Dns("MINEXMR-pool.example.", kT0), out_);
+  d2.OnEvent(Dns("a.minexmr-pool.example", kT0 + 1), out_);
+  EXPECT_TRUE(out_.alerts.empty());
+  EXPECT_EQ(Counters(d2)["allowed"], 2u);
+}
+
 }  // namespace
 }  // namespace picket
