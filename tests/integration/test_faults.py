@@ -246,8 +246,9 @@ def compile_feed(args, d, name, cidr):
         f.write(f"{cidr}\n")
     out_path = os.path.join(d, f"{name}.bin")
     out = subprocess.run(
-        [args.picket, "intel", "compile", f"{feed}::{name}:botnet_c2", "-o",
-         out_path], capture_output=True, text=True)
+        [args.picket, "intel", "compile", "--keep-special",  # loopback CIDRs
+         f"{feed}::{name}:botnet_c2", "-o", out_path],
+        capture_output=True, text=True)
     check(out.returncode == 0, f"compile {name}: {out.stderr}")
     with open(out_path, "rb") as f:
         return f.read()

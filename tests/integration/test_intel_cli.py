@@ -169,7 +169,15 @@ def main():
     rc, text, err = run(picket, "intel", "compile", junk, "-o",
                         os.path.join(d, "junk.pint"))
     check(rc == 0, f"junk compiles: {err}")
-    check("2 accepted, 0 skipped, 3 rejected (6 lines)" in text, text)
+    # 198.51.100.0/24 is documentation space: dropped, counted, and kept
+    # with --keep-special.
+    check("1 accepted, 0 skipped, 3 rejected (6 lines)" in text, text)
+    check("  dropped: special-purpose range 1, sink address 0" in text, text)
+    check(", 3 rejected lines, 1 dropped," in text, text)
+    rc, text, err = run(picket, "intel", "compile", junk, "--keep-special",
+                        "-o", os.path.join(d, "junk.pint"))
+    check(rc == 0 and "2 accepted, 0 skipped, 3 rejected (6 lines)" in text
+          and "dropped:" not in text, f"--keep-special: {text}")
     check(f"{junk}:3: invalid IPv4 address: 300.1.1.1" in err, err)
     check(f"{junk}:6: invalid port: 1.2.3.4:99999" in err, err)
     rc, _, err = run(picket, "intel", "compile", junk, "--max-errors", "1",
@@ -192,8 +200,50 @@ def main():
     check(rc == 1 and "missing-dir" in err, f"unwritable output: {err}")
     check(open(out, "rb").read() == good, "failed compiles left the file")
 
+    hygiene(picket, data, d)
+
     shutil.rmtree(d)
     print("PASS")
+
+
+def hygiene(picket, data, d):
+    """Special-purpose CIDRs and sink addresses of the real feeds."""
+    check = harness.check
+    out = os.path.join(d, "hygiene.pint")
+    level1 = os.path.join(data, "firehol", "firehol_level1.netset")
+    miners = os.path.join(data, "firehol", "coinbl_hosts.ipset")
+    rc, text, err = run(picket, "intel", "compile", level1, miners, "-o", out)
+    check(rc == 0, f"compile: {err}")
+    check("feed firehol_level1, category drop: 2498 accepted" in text
+          and "  dropped: special-purpose range 13, sink address 0" in text,
+          f"firehol_level1 drops:\n{text}")
+    check("feed coinbl_hosts, category miner_pool: 10229 accepted" in text
+          and "  dropped: special-purpose range 0, sink address 2" in text,
+          f"coinbl_hosts drops:\n{text}")
+    check(", 0 rejected lines, 15 dropped," in text, text)
+    rc, text, _ = run(picket, "intel", "lookup", out, "10.1.2.3", "127.0.0.1",
+                      "255.255.255.255", "192.168.1.1", "224.0.0.251")
+    check(rc == 3 and text.count(": no match") == 5, f"special space: {text}")
+    # Exact public addresses the miner list names stay indicators (the
+    # device's own resolver is kept quiet by intel.allow_own_infrastructure).
+    rc, text, _ = run(picket, "intel", "lookup", out, "8.8.8.8", "1.10.16.5")
+    check(rc == 0 and "feed=coinbl_hosts category=miner_pool" in text, text)
+    rc, text, _ = run(picket, "intel", "compile", "--keep-special", level1,
+                      miners, "-o", out)
+    check(rc == 0 and "dropped" not in text.replace(", 0 dropped,", ""),
+          f"--keep-special: {text}")
+    rc, text, _ = run(picket, "intel", "lookup", out, "10.1.2.3",
+                      "255.255.255.255")
+    check(rc == 0, f"--keep-special keeps them: {text}")
+    # intel.allow is validated at load, naming the bad item.
+    conf = os.path.join(d, "allow.yaml")
+    with open(conf, "w") as f:
+        f.write("intel:\n  allow: [8.8.8.8, 10.0.0.0/8, pool.example, "
+                "10.0.0.0/99]\n")
+    rc, text, err = run(picket, "check-config", "-c", conf)
+    msg = text + err
+    check(rc == 2 and "intel.allow[3]: '10.0.0.0/99' is not an IP address"
+          in msg, f"bad allow item: rc={rc} {msg}")
 
 
 if __name__ == "__main__":

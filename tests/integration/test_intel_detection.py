@@ -66,7 +66,9 @@ def main():
     with open(domains, "w") as f:
         f.write("0.0.0.0 evil-pool.example\n")
     out = subprocess.run(
-        [args.picket, "intel", "compile", f"{feed}::test-c2:botnet_c2",
+        # Loopback CIDRs and ::1 are test indicators here: keep them.
+        [args.picket, "intel", "compile", "--keep-special",
+         f"{feed}::test-c2:botnet_c2",
          f"{domains}:hosts:test-miners:miner_pool", "-o",
          os.path.join(d, "intel.bin")], capture_output=True, text=True)
     check(out.returncode == 0, f"compile: {out.stderr}")
