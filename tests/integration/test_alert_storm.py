@@ -1,7 +1,8 @@
 """End to end, as root: an alert storm becomes one alert.
 
 The case from the field: a process connects to 50,000 distinct addresses
-inside a /8 that a compiled feed lists (FireHOL level 1 lists 10.0.0.0/8).
+inside a /8 that a compiled feed lists (FireHOL level 1 lists 10.0.0.0/8,
+which the compiler now drops as special-purpose space; a public /8 stands in).
 Before alerts were summarised this wrote one intel.connection alert per
 address (37,477 alert lines, 67 MB of JSON lines in ten seconds), rotated
 away all event history and overflowed the capture ring.
@@ -115,9 +116,10 @@ class TunCounter(threading.Thread):
 def compile_intel(picket, source_dir, d):
     """Returns the listed /8 and its feed, compiled into d/intel.bin.
 
-    FireHOL level 1 as shipped (it lists 10.0.0.0/8). Should the compiler
-    ever leave special-purpose ranges out, a feed written here lists a
-    public /8 instead: the namespace is private, so routing it is harmless.
+    FireHOL level 1 as shipped lists 10.0.0.0/8, but the compiler leaves
+    special-purpose ranges out (docs/intel.md), so a feed written here lists
+    a public /8 instead: the namespace is private, so routing it is
+    harmless.
     """
     out = os.path.join(d, "intel.bin")
     feed = os.path.join(source_dir, "..", "shared", "data", "intel",
