@@ -11,7 +11,7 @@ IpAddress Ip(const char* text) {
   return a;
 }
 
-TEST(IntelAllowListTest, AddressesCidrsAndDomains) {
+TEST(AllowListTest, AddressesCidrsAndDomains) {
   IntelAllowList allow;
   std::string error;
   ASSERT_TRUE(allow.Add("8.8.8.8", &error)) << error;
@@ -35,7 +35,7 @@ TEST(IntelAllowListTest, AddressesCidrsAndDomains) {
                                       "2001:db8::/32", "broker.example"}));
 }
 
-TEST(IntelAllowListTest, InvalidItemsAreRefusedByName) {
+TEST(AllowListTest, InvalidItemsAreRefusedByName) {
   IntelAllowList allow;
   std::string error;
   for (const char* bad :
@@ -50,7 +50,7 @@ TEST(IntelAllowListTest, InvalidItemsAreRefusedByName) {
   EXPECT_TRUE(IsValidAllowEntry("0.0.0.0/0", nullptr));
 }
 
-TEST(IntelAllowListTest, EmptyAllowsNothing) {
+TEST(AllowListTest, EmptyAllowsNothing) {
   IntelAllowList allow;
   EXPECT_FALSE(allow.AllowsAddress(Ip("1.1.1.1")));
   EXPECT_FALSE(allow.AllowsDomain("pool.example"));

@@ -1,11 +1,8 @@
 #include "intel/linux/own_infrastructure.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
+#include "testing/temp_dir.h"
 
 namespace picket {
 namespace {
@@ -64,20 +61,14 @@ TEST(OwnInfrastructureTest, Ipv6DefaultGateways) {
 }
 
 TEST(OwnInfrastructureTest, ReadsFilesUnderRoot) {
-  char tmpl[] = "/tmp/picket-own-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string root = tmpl;
-  ASSERT_EQ(mkdir((root + "/etc").c_str(), 0755), 0);
-  ASSERT_EQ(mkdir((root + "/proc").c_str(), 0755), 0);
-  ASSERT_EQ(mkdir((root + "/proc/net").c_str(), 0755), 0);
-  std::ofstream(root + "/etc/resolv.conf") << "nameserver 1.1.1.1\n";
-  std::ofstream(root + "/proc/net/route") << kRoute;
+  testing_util::TempDir root;
+  testing_util::WriteFile(root / "etc/resolv.conf", "nameserver 1.1.1.1\n");
+  testing_util::WriteFile(root / "proc/net/route", kRoute);
   // No ipv6_route: contributes nothing.
-  OwnInfrastructure own = FindOwnInfrastructure(root, "broker.example");
+  OwnInfrastructure own = FindOwnInfrastructure(root.path(), "broker.example");
   EXPECT_EQ(own.dns_servers, (Strings{"1.1.1.1"}));
   EXPECT_EQ(own.gateways.size(), 2u);
   EXPECT_EQ(own.mqtt_broker, "broker.example");
-  std::system(("rm -rf " + root).c_str());
 }
 
 }  // namespace
