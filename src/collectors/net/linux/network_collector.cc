@@ -209,10 +209,14 @@ bool NetworkCollector::ResolveOwner(uint8_t protocol, const IpAddress& local,
   last_targeted_dump_ms_ = now_ms;
   std::vector<SocketInfo> sockets;
   if (!diag_->Dump(protocol, &sockets).ok()) return false;
+  // Every socket of the dump gets its owner, not only this port's: the
+  // dump stands in for the last one until the next poll, and another flow
+  // seen in the same capture block (the other end of a loopback connection,
+  // a second short connection) is looked up in it within the 50 ms during
+  // which no new dump is made. Known inodes cost a map lookup; the unknown
+  // ones share one scan of the known owners' descriptors.
   owners_.BeginLookups();
-  for (SocketInfo& s : sockets) {
-    if (s.local_port == local_port) owners_.Lookup(s.inode, now_ms, &s.owner);
-  }
+  for (SocketInfo& s : sockets) owners_.Lookup(s.inode, now_ms, &s.owner);
   // Keep the other protocol's sockets from the last full dump.
   for (SocketInfo& s : last_sockets_) {
     if (s.protocol != protocol) sockets.push_back(std::move(s));
