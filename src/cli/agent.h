@@ -23,15 +23,15 @@
 #include <string>
 #include <vector>
 
-#include "picket/collector.h"
 #include "core/clock.h"
 #include "core/config.h"
-#include "picket/event_loop.h"
 #include "engine/pipeline.h"
 #include "engine/worker.h"
 #include "intel/linux/intel_file.h"
 #include "intel/linux/intel_provider.h"
 #include "picket/build_config.h"
+#include "picket/collector.h"
+#include "picket/event_loop.h"
 
 #if PICKET_SINK_MQTT
 #include "sinks/mqtt/mqtt_sink.h"

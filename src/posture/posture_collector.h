@@ -22,10 +22,10 @@
 #include <random>
 #include <string>
 
-#include "picket/collector.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "engine/worker.h"
+#include "picket/collector.h"
 #include "posture/policy.h"
 #include "posture/scanner.h"
 

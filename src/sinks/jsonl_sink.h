@@ -16,8 +16,8 @@
 #include <string_view>
 
 #include "core/config.h"
-#include "platform/linux/files.h"
 #include "picket/sink.h"
+#include "platform/linux/files.h"
 
 namespace picket {
 

@@ -26,13 +26,13 @@
 #include <string>
 #include <unordered_map>
 
-#include "picket/collector.h"
 #include "collectors/linux/exec_watch.h"
 #include "collectors/linux/proc_connector.h"
 #include "collectors/linux/proc_reader.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "engine/worker.h"
+#include "picket/collector.h"
 
 namespace picket {
 

@@ -1,6 +1,8 @@
 // epoll-based EventLoop. Timers live in a binary heap keyed by due time and
 // set the epoll_wait timeout, so idle costs no wake-ups beyond the next due
 // timer. Signals arrive through a signalfd; Wake() writes an eventfd.
+#include "picket/event_loop.h"
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -12,8 +14,6 @@
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
-
-#include "picket/event_loop.h"
 
 namespace picket {
 

@@ -1,5 +1,7 @@
 // Worker on a std::thread; completions are handed back through an eventfd
 // watched by the event loop.
+#include "engine/worker.h"
+
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -10,8 +12,6 @@
 #include <mutex>
 #include <thread>
 #include <utility>
-
-#include "engine/worker.h"
 
 namespace picket {
 

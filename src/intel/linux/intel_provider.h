@@ -7,8 +7,8 @@
 
 #include <memory>
 
-#include "intel/provider.h"
 #include "intel/linux/intel_file.h"
+#include "intel/provider.h"
 
 namespace picket {
 

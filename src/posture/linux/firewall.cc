@@ -3,6 +3,8 @@
 // queried unless already loaded (/sys/module/nf_tables, /proc/net/
 // ip_tables_names): asking would make the kernel load the module, and a
 // posture scan must not change the system it inspects.
+#include "posture/firewall.h"
+
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -24,8 +26,6 @@
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include "posture/firewall.h"
 
 namespace picket {
 

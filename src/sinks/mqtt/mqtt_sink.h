@@ -13,9 +13,9 @@
 // receiver drop duplicates). The sink owns the spool, the connection, the
 // remote-configuration channel (sinks/mqtt/remote_channel.h) and the
 // credentials read from the secret files (sinks/mqtt/secrets.h), and wires
-// them: what to send when, and what an acknowledgement removes. On a clean stop (BeginStop()) it sends what
-// the batch windows hold and waits for the acknowledgements, within
-// sinks.mqtt.stop_timeout.
+// them: what to send when, and what an acknowledgement removes. On a clean stop
+// (BeginStop()) it sends what the batch windows hold and waits for the
+// acknowledgements, within sinks.mqtt.stop_timeout.
 //
 // Modes: "plain" (any broker; topics <prefix>/<device>/<kind>, a retained
 // online/offline status, remote configuration on <prefix>/<device>/config

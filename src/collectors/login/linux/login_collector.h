@@ -33,7 +33,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "picket/collector.h"
 #include "collectors/login/auth_correlator.h"
 #include "collectors/login/linux/file_tailer.h"
 #include "collectors/login/linux/journal_reader.h"
@@ -41,6 +40,7 @@
 #include "collectors/login/utmp_record.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "picket/collector.h"
 #include "platform/linux/files.h"
 
 namespace picket {

@@ -19,13 +19,13 @@
 #include <string>
 #include <vector>
 
-#include "picket/collector.h"
 #include "collectors/net/linux/capture.h"
 #include "collectors/net/linux/sock_diag.h"
 #include "collectors/net/linux/socket_owners.h"
 #include "collectors/net/network_engine.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "picket/collector.h"
 
 namespace picket {
 
