@@ -6,21 +6,11 @@
 #include <cstring>
 #include <vector>
 
+#include "core/text.h"
+
 namespace picket {
 
 namespace {
-
-std::vector<std::string_view> Split(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
 
 template <typename T>
 bool Hex(std::string_view s, T* out) {
@@ -72,7 +62,7 @@ std::string Listener::ToString() const {
 std::optional<Listener> ParseProcNetLine(std::string_view line,
                                          std::string_view protocol, bool ipv6) {
   // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-  auto f = Split(line);
+  auto f = SplitBlanks(line);
   if (f.size() < 10 || f[0].empty() || f[0].back() != ':') return std::nullopt;
   Listener l;
   l.protocol = std::string(protocol);

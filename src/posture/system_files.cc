@@ -1,20 +1,10 @@
 #include "posture/system_files.h"
 
+#include "core/text.h"
+
 namespace picket {
 
 namespace {
-
-template <typename Fn>
-void ForEachLine(std::string_view text, Fn fn) {
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text =
-        nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    fn(line);
-  }
-}
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
@@ -24,18 +14,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (IsBlank(s.back()) || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
-}
-
-std::vector<std::string_view> SplitBlanks(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && IsBlank(line[i])) ++i;
-    size_t start = i;
-    while (i < line.size() && !IsBlank(line[i])) ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
 }
 
 // os-release values: shell-like quoting with backslash escapes.

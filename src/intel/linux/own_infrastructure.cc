@@ -5,36 +5,12 @@
 #include <cstdint>
 
 #include "core/ip_address.h"
+#include "core/text.h"
 #include "intel/linux/intel_file.h"
 
 namespace picket {
 
 namespace {
-
-// Splits on spaces and tabs.
-std::vector<std::string_view> Fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
-
-template <typename Fn>
-void ForEachLine(std::string_view text, Fn fn) {
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    fn(line);
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-}
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -66,7 +42,7 @@ void AddUnique(std::vector<std::string>* list, std::string value) {
 std::vector<std::string> ParseResolvConfNameservers(std::string_view text) {
   std::vector<std::string> out;
   ForEachLine(text, [&](std::string_view line) {
-    std::vector<std::string_view> f = Fields(line);
+    std::vector<std::string_view> f = SplitBlanks(line);
     if (f.size() < 2 || f[0] != "nameserver") return;
     std::string_view addr = f[1].substr(0, f[1].find('%'));
     IpAddress ip;
@@ -81,7 +57,7 @@ std::vector<std::string> ParseIpv4DefaultGateways(std::string_view text,
   std::vector<std::string> out;
   ForEachLine(text, [&](std::string_view line) {
     // Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT
-    std::vector<std::string_view> f = Fields(line);
+    std::vector<std::string_view> f = SplitBlanks(line);
     if (f.size() < 8) return;
     uint8_t dest[4], gw[4], flags[2], mask[4];
     if (!HexBytes(f[1], dest, 4) || !HexBytes(f[2], gw, 4) ||
@@ -109,7 +85,7 @@ std::vector<std::string> ParseIpv6DefaultGateways(std::string_view text) {
   std::vector<std::string> out;
   ForEachLine(text, [&](std::string_view line) {
     // dest plen src plen next_hop metric refcnt use flags iface
-    std::vector<std::string_view> f = Fields(line);
+    std::vector<std::string_view> f = SplitBlanks(line);
     if (f.size() < 10) return;
     std::array<uint8_t, 16> dest, hop;
     uint8_t plen;
