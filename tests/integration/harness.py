@@ -114,6 +114,38 @@ class Agent:
         return rc
 
 
+def login_only_config(device, engine, sinks, extra=""):
+    """A configuration whose only event source is an auth log the test
+    writes (@DIR@/auth.log), read from its beginning, with brute force
+    alerting at 5 failures. `engine` and `sinks` are the lines of those
+    sections (indented by two), `extra` more top-level sections."""
+    return f"""
+device:
+  id: {device}
+state_dir: @DIR@/state
+engine:
+{engine}collectors:
+  process:
+    enabled: false
+  network:
+    enabled: false
+  login:
+    journal: "off"
+    syslog: "on"
+    syslog_files:
+      - @DIR@/auth.log
+    utmp: "off"
+    start_at: beginning
+    recheck_interval: 100ms
+posture:
+  enabled: false
+detectors:
+  brute_force:
+    capacity: 5
+sinks:
+{sinks}{extra}"""
+
+
 def is_alert(e, type_id):
     return e["type"] == "alert" and e["payload"]["alert"] == type_id
 

@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 
+import harness
 from harness import SKIP, check, fail
 
 try:
@@ -288,39 +289,11 @@ def agent_config(mqtt_yaml, device="cam-01", extra=""):
     """An agent configuration whose only event source is an auth log the
     test writes (@DIR@/auth.log), with the MQTT section `mqtt_yaml`
     (indented for `sinks.mqtt`)."""
-    return f"""
-device:
-  id: {device}
-state_dir: @DIR@/state
-engine:
-  heartbeat_interval: 1s
-  statistics_interval: 2s
-intel:
-  path: @DIR@/intel.bin
-collectors:
-  process:
-    enabled: false
-  network:
-    enabled: false
-  login:
-    journal: "off"
-    syslog: "on"
-    syslog_files:
-      - @DIR@/auth.log
-    utmp: "off"
-    start_at: beginning
-    recheck_interval: 100ms
-posture:
-  enabled: false
-detectors:
-  brute_force:
-    capacity: 5
-sinks:
-  jsonl:
-    path: @DIR@/events.jsonl
-  mqtt:
-{mqtt_yaml}
-{extra}"""
+    return harness.login_only_config(
+        device,
+        engine="  heartbeat_interval: 1s\n  statistics_interval: 2s\n",
+        sinks=f"  jsonl:\n    path: @DIR@/events.jsonl\n  mqtt:\n{mqtt_yaml}\n",
+        extra=f"intel:\n  path: @DIR@/intel.bin\n{extra}")
 
 
 class AuthLog:

@@ -22,35 +22,9 @@ import harness
 
 KILLS = 12
 
-CONFIG = """
-device:
-  id: itest-fault-kill9
-state_dir: @DIR@/state
-engine:
-  statistics_interval: 1s
-collectors:
-  process:
-    enabled: false
-  network:
-    enabled: false
-  login:
-    journal: "off"
-    syslog: "on"
-    syslog_files:
-      - @DIR@/auth.log
-    utmp: "off"
-    start_at: beginning
-    recheck_interval: 100ms
-posture:
-  enabled: false
-detectors:
-  brute_force:
-    capacity: 5
-sinks:
-  jsonl:
-    path: @DIR@/events.jsonl
-    max_size: 64MiB
-"""
+CONFIG = harness.login_only_config(
+    "itest-fault-kill9", engine="  statistics_interval: 1s\n",
+    sinks="  jsonl:\n    path: @DIR@/events.jsonl\n    max_size: 64MiB\n")
 
 
 def main():
