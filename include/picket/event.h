@@ -188,6 +188,9 @@ struct Alert {
   std::string remediation;
   std::string detector;   // name of the detector that raised it
   std::string dedup_key;  // same type_id + key within the window = repeat
+  // Alerts about one process tree share it (engine/incidents.h); set by the
+  // pipeline from the evidence unless the detector set it. Empty: none.
+  std::string incident;
   // What tells this alert from others of its type raised from the same
   // evidence, when the dedup key holds more (a time a re-read need not
   // reproduce): the pipeline makes the id of an alert raised from an event

@@ -351,6 +351,7 @@ void WriteAlert(JsonWriter& w, const Alert& a, int depth) {
   WriteStringField(w, "remediation", a.remediation);
   WriteStringField(w, "detector", a.detector);
   WriteStringField(w, "dedup_key", a.dedup_key);
+  WriteOptionalString(w, "incident", a.incident);
   WriteDetails(w, a.details);
   // Deeper evidence is left out so that every line written can be read.
   if (a.evidence != nullptr && depth + 1 <= kMaxEvidenceDepth) {
@@ -902,6 +903,7 @@ Status ReadAlert(const JsonValue& v, const std::string& path, int depth,
   PICKET_RETURN_IF_ERROR(r.String("remediation", &a->remediation));
   PICKET_RETURN_IF_ERROR(r.String("detector", &a->detector));
   PICKET_RETURN_IF_ERROR(r.String("dedup_key", &a->dedup_key));
+  PICKET_RETURN_IF_ERROR(r.OptionalString("incident", &a->incident));
   a->details.clear();
   if (const JsonValue* details = r.Find("details")) {
     PICKET_RETURN_IF_ERROR(

@@ -64,7 +64,10 @@ void Pipeline::Process(Event& event) {
   }
   current_detector_ = nullptr;
   for (auto& sink : sinks_) sink->Write(event);
-  if (pending_alerts_.empty()) return;
+  if (pending_alerts_.empty()) {
+    incidents_.OnEvent(event);
+    return;
+  }
 
   std::vector<Alert> alerts;
   alerts.swap(pending_alerts_);
@@ -75,6 +78,7 @@ void Pipeline::Process(Event& event) {
     }
     if (OverBudget(alert)) continue;
     ++alerts_;
+    incidents_.Assign(&alert);
     Event out;
     out.device_id = options_.device_id;
     out.id = AlertId(alert);
@@ -84,6 +88,7 @@ void Pipeline::Process(Event& event) {
     out.payload = std::move(alert);
     for (auto& sink : sinks_) sink->Write(out);
   }
+  incidents_.OnEvent(event);
 }
 
 std::string Pipeline::NextRunId() {
@@ -180,6 +185,8 @@ std::vector<ComponentStats> Pipeline::Stats() const {
       {"alerts", alerts_},
       {"alerts_suppressed", alerts_suppressed_},
       {"alerts_over_budget", alerts_over_budget_},
+      {"incidents", incidents_.opened()},
+      {"incidents_evicted", incidents_.evicted()},
   };
   out.push_back(std::move(engine));
   for (const auto& d : detectors_) {

@@ -10,7 +10,8 @@
 // then raise at most `alert_budget` alerts per minute (the excess is dropped,
 // counted per detector as alerts_over_budget, and announced once per episode
 // by an agent.status event); the rest get their own envelope and go to the
-// sinks right after their evidence. An alert whose evidence has a
+// sinks right after their evidence, each with the incident of its process
+// (engine/incidents.h). An alert whose evidence has a
 // source-position id gets an id derived from it; others get a run id.
 // Single-threaded: all methods run on the event-loop thread.
 #ifndef PICKET_ENGINE_PIPELINE_H_
@@ -24,6 +25,7 @@
 
 #include "core/clock.h"
 #include "engine/bounded_queue.h"
+#include "engine/incidents.h"
 #include "picket/detector.h"
 #include "picket/event.h"
 #include "picket/event_submitter.h"
@@ -105,6 +107,7 @@ class Pipeline final : public EventSubmitter, private AlertEmitter {
   Detector* current_detector_ = nullptr;  // the one in OnEvent(), if any
   std::unordered_map<std::string, int64_t> last_alert_ms_;
   std::unordered_map<std::string, Budget> budgets_;  // by detector name
+  IncidentTracker incidents_;
   uint64_t next_seq_ = 1;
   uint64_t processed_ = 0;
   uint64_t alerts_ = 0;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/event_id.h"
+#include "core/event_json.h"
 
 namespace picket {
 namespace {
@@ -99,6 +100,56 @@ TEST_F(PipelineTest, AlertFollowsItsEvidenceWithOwnEnvelope) {
   ASSERT_NE(alert.evidence, nullptr);
   EXPECT_EQ(alert.evidence->id, written_[0].id);
   EXPECT_EQ(std::get<ProcessEvent>(alert.evidence->payload).process.pid, 7);
+}
+
+// A second detector judging the same process: its alert joins the incident
+// the first one opened, also when it arrives later through a child.
+class BadFlowDetector final : public Detector {
+ public:
+  std::string name() const override { return "detector.flow"; }
+  void OnEvent(const Event& event, AlertEmitter& out) override {
+    const auto* ne = std::get_if<NetworkEvent>(&event.payload);
+    if (ne == nullptr) return;
+    out.Emit(MakeAlert(event, "test.flow", Severity::kHigh, "flow", "d", "r",
+                       std::to_string(ne->pid)));
+  }
+  ComponentStats Stats() const override { return {name(), {}}; }
+};
+
+TEST_F(PipelineTest, AlertsOnOneProcessTreeShareAnIncident) {
+  pipeline_->AddDetector(std::make_unique<BadFlowDetector>());
+  Event exec = Exec("/bad", 7);
+  std::get<ProcessEvent>(exec.payload).process.start_time_ns = 5000000;
+  ASSERT_TRUE(pipeline_->Submit(exec));
+  Event fork;
+  fork.type = EventType::kProcessFork;
+  ProcessEvent pe;
+  pe.process.pid = 8;
+  pe.parent_pid = 7;
+  fork.payload = pe;
+  ASSERT_TRUE(pipeline_->Submit(fork));
+  Event flow;
+  flow.type = EventType::kNetworkConnection;
+  NetworkEvent ne;
+  ne.pid = 8;
+  flow.payload = ne;
+  ASSERT_TRUE(pipeline_->Submit(flow));
+  pipeline_->Drain();
+  std::vector<Alert> alerts;
+  for (const Event& e : written_) {
+    if (e.type == EventType::kAlert)
+      alerts.push_back(std::get<Alert>(e.payload));
+  }
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].incident, "7-5");
+  EXPECT_EQ(alerts[1].type_id, "test.flow");
+  EXPECT_EQ(alerts[1].incident, "7-5");
+  // On the wire and back.
+  std::string line = EventToJson(written_.back());
+  EXPECT_NE(line.find("\"incident\":\"7-5\""), std::string::npos) << line;
+  Event parsed;
+  ASSERT_TRUE(EventFromJson(line, &parsed).ok());
+  EXPECT_EQ(std::get<Alert>(parsed.payload).incident, "7-5");
 }
 
 TEST_F(PipelineTest, KeepsSourcePositionIdsAndDerivesTheirAlertIds) {
