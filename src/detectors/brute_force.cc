@@ -11,17 +11,11 @@ namespace {
 constexpr size_t kMaxNames = 64;    // distinct users/sources remembered
 constexpr size_t kShownNames = 10;  // ... of which alerts list
 constexpr int64_t kSweepEveryMs = 1000;
-constexpr int64_t kPlausibleSkewNs = 86400LL * 1000000000;
 
-// The log's own time when it is plausible, else when picket saw it.
-int64_t EventTimeMs(const Event& event, const LoginEvent* login) {
-  int64_t ns = event.time_ns;
-  if (login != nullptr && login->log_time_ns != 0 &&
-      std::llabs(login->log_time_ns - event.time_ns) < kPlausibleSkewNs) {
-    ns = login->log_time_ns;
-  }
-  return ns / 1000000;
-}
+// A log time more than this after the event's arrival is a wrong clock
+// or a guessed year, not the event's time.
+constexpr int64_t kMaxFutureSkewNs = 86400LL * 1000000000;
+constexpr int64_t kNsPerMs = 1000000;
 
 std::string Join(const std::vector<std::string_view>& names, size_t total) {
   std::string out;
@@ -102,6 +96,38 @@ uint32_t LeakyBucket::Add(int64_t now_ms, int64_t interval_ms) {
 uint32_t LeakyBucket::Level(int64_t now_ms, int64_t interval_ms) {
   Leak(now_ms, interval_ms);
   return level_;
+}
+
+int64_t BruteForceDetector::EventTimeMs(const Event& event,
+                                        const LoginEvent* login) {
+  int64_t ns;
+  if (login != nullptr) {
+    ns = event.time_ns;
+    if (login->log_time_ns != 0 &&
+        login->log_time_ns - event.time_ns < kMaxFutureSkewNs) {
+      ns = login->log_time_ns;
+    }
+    // Where the log's clock stands against arrival: other events (the
+    // periodic statistics that end quiet attacks) are placed on it.
+    log_offset_ns_ = ns - event.time_ns;
+    have_offset_ = true;
+  } else if (!have_offset_) {
+    // Before the first login the log's clock is unknown: an agent event
+    // at start must not move time past a history read from the beginning.
+    return watermark_ms_;
+  } else {
+    ns = event.time_ns + log_offset_ns_;
+  }
+  int64_t ms = ns / kNsPerMs;
+  // Time never goes back: an event older than one already seen is taken
+  // at the latest time seen (deterministic, and a bucket never refills
+  // from the past).
+  if (ms < watermark_ms_) {
+    if (login != nullptr) ++out_of_order_;
+    return watermark_ms_;
+  }
+  watermark_ms_ = ms;
+  return ms;
 }
 
 BruteForceDetector::BruteForceDetector(BruteForceDetectorConfig config)
@@ -477,7 +503,8 @@ ComponentStats BruteForceDetector::Stats() const {
            {"tracked_sources", sources_.size()},
            {"tracked_users", targets_.size()},
            {"interned_names", names_.size()},
-           {"evicted", evicted_}}};
+           {"evicted", evicted_},
+           {"out_of_order", out_of_order_}}};
 }
 
 }  // namespace picket

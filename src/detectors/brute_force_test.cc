@@ -189,6 +189,53 @@ uint64_t Counter(const BruteForceDetector& d, const std::string& key) {
   return ~0ull;
 }
 
+// A failure that arrives at `arrive` seconds and was logged at `logged`.
+Event LoggedFail(int64_t arrive, int64_t logged, const std::string& src) {
+  Event e = Fail(arrive, src);
+  std::get<LoginEvent>(e.payload).log_time_ns = logged * kSec;
+  return e;
+}
+
+TEST(BruteForceTest, HistoryReadAtStartIsTimedByTheLog) {
+  BruteForceDetector d{BruteForceDetectorConfig{}};
+  RecordingEmitter out;
+  // The agent's first status at start, then a log written 14 hours ago
+  // read from its beginning within a few milliseconds.
+  d.OnEvent(Tick(100000), out);
+  for (int i = 0; i < 10; ++i) {
+    d.OnEvent(LoggedFail(100000, 100000 - 14 * 3600 + 2 * i, "192.0.2.44"),
+              out);
+  }
+  auto bf = out.Of(kAlertBruteForce);
+  ASSERT_EQ(bf.size(), 1u);
+  EXPECT_EQ(Detail(bf[0], "window_s"), "18");
+  EXPECT_EQ(Counter(d, "out_of_order"), 0u);
+}
+
+TEST(BruteForceTest, LateLinesAreCountedAndNeverRefillTheBucket) {
+  BruteForceDetector d{BruteForceDetectorConfig{}};
+  RecordingEmitter out;
+  d.OnEvent(LoggedFail(5000, 5000, "192.0.2.45"), out);
+  // Two lines logged before the latest one seen.
+  d.OnEvent(LoggedFail(5001, 4000, "192.0.2.45"), out);
+  d.OnEvent(LoggedFail(5001, 4990, "192.0.2.45"), out);
+  EXPECT_EQ(Counter(d, "out_of_order"), 2u);
+}
+
+TEST(BruteForceTest, LogTimeFarInTheFutureFallsBackToArrival) {
+  BruteForceDetector d{BruteForceDetectorConfig{}};
+  RecordingEmitter out;
+  // A guessed year puts the log two days ahead: the arrival time counts,
+  // so ten failures 2 s apart by arrival are one 18 s burst.
+  for (int i = 0; i < 10; ++i) {
+    d.OnEvent(LoggedFail(1000 + 2 * i, 1000 + 2 * 86400 + 7 * i, "192.0.2.46"),
+              out);
+  }
+  auto bf = out.Of(kAlertBruteForce);
+  ASSERT_EQ(bf.size(), 1u);
+  EXPECT_EQ(Detail(bf[0], "window_s"), "18");
+}
+
 TEST(BruteForceTest, NamesSurvivePoolCompactionAndAreDropped) {
   BruteForceDetectorConfig cfg;
   cfg.attack_end_ms = 300000;

@@ -34,7 +34,9 @@ was read, so nothing waits for a time-out. Phases:
 4. no saved position, `journal: auto` (the default): the journal is chosen,
    history is not replayed;
 5. the journal the saved cursor points into is gone (a volatile journal
-   after a reboot): attempts logged before the agent started are reported.
+   after a reboot): attempts logged before the agent started are reported;
+6. `journalctl -o export` of that journal through `picket replay --log`
+   (format detected) yields the same failures as the agent reported.
 
 Every check runs; the failed ones are listed at the end (exit 1).
 Skips (exit 77) when not root, when systemd-journald, journalctl, logger,
@@ -46,6 +48,7 @@ first boot) is replaced inside the namespace.
 
 import ctypes
 import glob
+import json
 import os
 import shutil
 import signal
@@ -584,6 +587,27 @@ def run(args, workdir, journald, agents, checks):
     expect_ports(checks, got, ATTACKER, [40011, 40012],
                  "phase 5 (saved cursor of a journal that is gone)")
     stop_agent(agent)
+
+    # 6. The same journal offline: `journalctl -o export` through
+    # `picket replay --log` finds the failures the agent reported.
+    export = os.path.join(workdir, "journal.export")
+    with open(export, "wb") as f:
+        subprocess.run(["journalctl", "--no-pager", "-o", "export"],
+                       stdout=f, check=True)
+    out = subprocess.run([args.picket, "replay", "--log", export],
+                         capture_output=True, text=True, timeout=60)
+    checks.expect(out.returncode == 0, f"phase 6: replay --log exit "
+                  f"{out.returncode}: {out.stderr}")
+    replayed = [json.loads(l) for l in out.stdout.splitlines() if l]
+    replayed = [e for e in replayed if e["type"] == "login.failure"]
+    checks.expect(describe(replayed) == describe(got),
+                  f"phase 6 (journal export replayed): {describe(replayed)}, "
+                  f"the agent reported {describe(got)}")
+    checks.expect(all(e["payload"].get("origin") == "journal"
+                      for e in replayed),
+                  "phase 6: replayed journal events have origin journal")
+    checks.expect("journal entries" in out.stderr,
+                  f"phase 6: the export format was recognised: {out.stderr}")
 
 
 def main():

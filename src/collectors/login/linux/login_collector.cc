@@ -20,7 +20,6 @@ namespace {
 
 constexpr char kPositionsName[] = "login-positions";
 
-constexpr size_t kMaxMessage = 512;
 constexpr int64_t kSaveEveryMs = 1000;
 constexpr int64_t kPasswdCheckMs = 5000;
 // A followed file's directory is watched for names coming and going
@@ -36,13 +35,6 @@ std::string DirOf(const std::string& path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-bool HasBinary(std::string_view line) {
-  for (unsigned char c : line) {
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
-  }
-  return false;
 }
 
 bool FileExists(const std::string& path) {
@@ -400,39 +392,27 @@ void LoginCollector::OnLine(Stream& s, const login::FileTailer::Line& l) {
   At at{l.source_key, l.offset, l.context};
   // Context lines were counted when they were first read.
   if (!at.context) ++lines_;
-  if (HasBinary(line)) {
-    if (!at.context) ++binary_;
-    return;
+  const int64_t now_ns = clock_->RealtimeNs();
+  facts_.clear();
+  switch (s.lines.Add(line, now_ns, UtcOffsetS(now_ns / 1000000000), at.context,
+                      &facts_)) {
+    case login::LineResult::kBinary:
+      if (!at.context) ++binary_;
+      return;
+    case login::LineResult::kUnparsed:
+      if (!at.context) ++unparsed_;
+      return;
+    case login::LineResult::kRead:
+      break;
   }
-  login::SyslogLine header;
-  if (login::ParseSyslogLine(line, &header)) {
-    HandleMessage(s.correlator, header.program, header.pid, header.message,
-                  line, LogTimeNs(header.time), s.origin, at);
-    return;
-  }
-  // No header: a file of bare messages (`sshd -E FILE`), or garbage.
-  if (!HandleMessage(s.correlator, "", 0, line, line, 0, s.origin, at) &&
-      !at.context) {
-    ++unparsed_;
-  }
+  SubmitFacts(s.origin, at);
 }
 
-bool LoginCollector::HandleMessage(login::AuthCorrelator& correlator,
-                                   std::string_view program, int32_t pid,
-                                   std::string_view message,
-                                   std::string_view line, int64_t log_time_ns,
-                                   const std::string& origin, const At& at) {
-  login::AuthRecord record;
-  if (!login::ParseAuthMessage(program, message, &record)) return false;
-  facts_.clear();
-  correlator.Add(record, pid, &facts_);
-  if (at.context) return true;  // reported before the restart
+void LoginCollector::SubmitFacts(const std::string& origin, const At& at) {
   uint32_t index = 0;
   for (login::LoginFact& fact : facts_) {
     LoginEvent& e = fact.login;
     e.origin = origin;
-    e.log_time_ns = log_time_ns;
-    e.message = std::string(line.substr(0, kMaxMessage));
     if (fact.type == EventType::kLoginSuccess && config_.resolve_shells &&
         e.reason.empty() && UserHasNoShell(e.user)) {
       e.reason = login::kReasonNoShell;
@@ -440,7 +420,6 @@ bool LoginCollector::HandleMessage(login::AuthCorrelator& correlator,
     SubmitLogin(fact.type, std::move(e),
                 SourcePositionId(at.key, at.position, index++));
   }
-  return true;
 }
 
 void LoginCollector::OnRecord(Stream& s, const login::FileTailer::Line& l) {
@@ -506,8 +485,12 @@ void LoginCollector::OnJournal() {
   Status st = journal_->ReadAvailable([this](const login::JournalEntry& e) {
     ++journal_entries_;
     // Journal entries are single lines already; the message is the line.
-    HandleMessage(journal_correlator_, e.identifier, e.pid, e.message,
-                  e.message, e.realtime_ns, "journal", JournalAt(e.cursor));
+    const At at = JournalAt(e.cursor);
+    facts_.clear();
+    if (journal_lines_.AddMessage(e.identifier, e.pid, e.message, e.message,
+                                  e.realtime_ns, at.context, &facts_)) {
+      SubmitFacts("journal", at);
+    }
   });
   if (!st.ok()) EmitStatus("error", "journal: " + st.message());
   dirty_ = true;
@@ -542,13 +525,7 @@ void LoginCollector::EmitStatus(const std::string& state,
   }
 }
 
-int64_t LoginCollector::LogTimeNs(const login::LogTime& t) {
-  if (!t.valid) return 0;
-  int64_t now_ns = clock_->RealtimeNs();
-  int64_t now_s = now_ns / 1000000000;
-  if (t.has_offset) return login::LogTimeToUnixNs(t, 0);
-  // Local time without a zone: the offset of this machine's zone, cached
-  // for a minute (DST changes are rare; mktime per line is not cheap).
+int64_t LoginCollector::UtcOffsetS(int64_t now_s) {
   if (tz_checked_s_ < 0 || now_s - tz_checked_s_ >= 60) {
     time_t now_t = static_cast<time_t>(now_s);
     struct tm local;
@@ -556,21 +533,7 @@ int64_t LoginCollector::LogTimeNs(const login::LogTime& t) {
     tz_offset_s_ = local.tm_gmtoff;
     tz_checked_s_ = now_s;
   }
-  login::LogTime utc = t;
-  utc.has_offset = true;
-  utc.utc_offset_s = static_cast<int32_t>(tz_offset_s_);
-  if (t.has_year) return login::LogTimeToUnixNs(utc, 0);
-  // RFC 3164 has no year: this year, unless that lies in the future (a
-  // December line read in January).
-  time_t now_t = static_cast<time_t>(now_s);
-  struct tm now_tm;
-  gmtime_r(&now_t, &now_tm);
-  int year = now_tm.tm_year + 1900;
-  int64_t ns = login::LogTimeToUnixNs(utc, year);
-  if (ns > now_ns + 86400LL * 1000000000) {
-    ns = login::LogTimeToUnixNs(utc, year - 1);
-  }
-  return ns;
+  return tz_offset_s_;
 }
 
 bool LoginCollector::UserHasNoShell(const std::string& user) {

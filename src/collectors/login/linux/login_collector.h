@@ -36,6 +36,7 @@
 #include "collectors/login/auth_correlator.h"
 #include "collectors/login/linux/file_tailer.h"
 #include "collectors/login/linux/journal_reader.h"
+#include "collectors/login/login_lines.h"
 #include "collectors/login/syslog_line.h"
 #include "collectors/login/utmp_record.h"
 #include "core/clock.h"
@@ -90,7 +91,7 @@ class LoginCollector final : public Collector {
     StreamKind kind = StreamKind::kSyslog;
     std::string origin;  // "syslog:/var/log/auth.log", "wtmp", ...
     std::unique_ptr<login::FileTailer> tailer;
-    login::AuthCorrelator correlator;
+    login::LoginLines lines;
     bool was_reading = false;  // for "source_restored" status events
   };
 
@@ -111,22 +112,19 @@ class LoginCollector final : public Collector {
   void OnLine(Stream& s, const login::FileTailer::Line& line);
   void OnRecord(Stream& s, const login::FileTailer::Line& record);
   void OnJournal();
-  // Parses one message and submits the events it stands for (none for
-  // context); false when it is not a login message.
   login::Positions CurrentPositions();
   // Replaces the positions file with `p`; false on error.
   bool WritePositions(const login::Positions& p);
-  bool HandleMessage(login::AuthCorrelator& correlator,
-                     std::string_view program, int32_t pid,
-                     std::string_view message, std::string_view line,
-                     int64_t log_time_ns, const std::string& origin,
-                     const At& at);
+  // Submits the events a line stood for (facts_), from `origin`.
+  void SubmitFacts(const std::string& origin, const At& at);
   // `id`: the event's id, derived from where it was read.
   void SubmitLogin(EventType type, LoginEvent login, std::string id);
   void EmitStatus(const std::string& state, const std::string& detail);
   void WatchDirs();
   void OnInotify();
-  int64_t LogTimeNs(const login::LogTime& t);
+  // This machine's UTC offset, cached for a minute (DST changes are rare;
+  // localtime per line is not cheap).
+  int64_t UtcOffsetS(int64_t now_s);
   bool UserHasNoShell(const std::string& user);
   std::string Path(const std::string& configured) const;
   void SchedulePoll();
@@ -141,7 +139,7 @@ class LoginCollector final : public Collector {
   std::string sources_;
   std::vector<std::unique_ptr<Stream>> streams_;
   std::unique_ptr<login::JournalReader> journal_;
-  login::AuthCorrelator journal_correlator_;
+  login::LoginLines journal_lines_;
   int inotify_fd_ = -1;
   std::unordered_map<int, std::string> watched_dirs_;   // wd -> dir
   std::unordered_map<int, std::string> watched_files_;  // wd -> path
