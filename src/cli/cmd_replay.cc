@@ -41,9 +41,15 @@ class FdJsonLinesSink final : public Sink {
     buffer_ += EventToJson(event);
     buffer_ += '\n';
     ++written_;
-    if (buffer_.size() > (64 << 10)) Flush();
+    if (buffer_.size() > (64 << 10)) WriteOut();
   }
+  ~FdJsonLinesSink() override { WriteOut(); }
+  // The pipeline flushes after every batch (a replay's is one line):
+  // written out in 64 KiB pieces, the rest at the end.
   void Flush() override {
+    if (buffer_.size() > (64 << 10)) WriteOut();
+  }
+  void WriteOut() {
     size_t off = 0;
     while (off < buffer_.size()) {
       ssize_t n = write(fd_, buffer_.data() + off, buffer_.size() - off);
@@ -127,6 +133,7 @@ struct LogReplay {
   uint64_t lines = 0, unparsed = 0, binary = 0, entries = 0, bad_entries = 0;
   uint64_t failures = 0, successes = 0, logouts = 0;
   int64_t last_ns = 0;
+  bool cut_short = false;  // a read error ended the input early
 };
 
 void SubmitLogin(Pipeline& pipeline, ManualClock& clock, login::LoginFact f,
@@ -148,66 +155,143 @@ void SubmitLogin(Pipeline& pipeline, ManualClock& clock, login::LoginFact f,
   pipeline.Submit(std::move(e));
 }
 
-// The log's lines (or journal entries) through the login parsers.
+// Reads a log in chunks (the log may be far larger than memory should
+// be): `Next` gives the next bytes, empty at the end.
+class ChunkReader {
+ public:
+  explicit ChunkReader(int fd) : fd_(fd) {}
+  // Appends up to kChunk bytes to `buf`; false at the end of input, or on
+  // an error (error() non-empty).
+  bool Append(std::string* buf) {
+    const size_t old = buf->size();
+    buf->resize(old + kChunk);
+    ssize_t n;
+    do {
+      n = read(fd_, buf->data() + old, kChunk);
+    } while (n < 0 && errno == EINTR);
+    buf->resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
+    if (n < 0) error_ = std::strerror(errno);
+    return n > 0;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  static constexpr size_t kChunk = 1 << 20;
+  int fd_;
+  std::string error_;
+};
+
+// A journal export in memory whole (its binary fields can hold blank
+// lines, so entries are only found by reading from the start).
+constexpr size_t kMaxJournalExport = 1ull << 30;
+
+int ReplayJournal(const std::string& path, std::string data, Pipeline& pipeline,
+                  ManualClock& clock, uint64_t key, LogReplay* r) {
+  login::LoginLines lines;
+  std::vector<login::LoginFact> facts;
+  login::JournalExportReader reader(data);
+  login::JournalExportEntry entry;
+  for (;;) {
+    auto next = reader.Read(&entry);
+    if (next == login::JournalExportReader::Next::kEnd) break;
+    if (next == login::JournalExportReader::Next::kError) {
+      ++r->bad_entries;
+      if (r->bad_entries <= 10) {
+        std::fprintf(stderr, "picket replay: %s: %s\n", path.c_str(),
+                     reader.error().c_str());
+      }
+      continue;
+    }
+    ++r->entries;
+    facts.clear();
+    lines.AddMessage(entry.identifier, entry.pid, entry.message, entry.message,
+                     entry.realtime_ns, false, &facts);
+    uint32_t index = 0;
+    for (auto& f : facts) {
+      SubmitLogin(pipeline, clock, std::move(f), "journal",
+                  SourcePositionId(key, entry.offset, index++), r);
+    }
+    pipeline.Drain();
+  }
+  return kExitOk;
+}
+
+// The log's lines (or journal entries) through the login parsers. `path`
+// "-" is standard input.
 int ReplayLog(const std::string& path, const std::string& format,
               Pipeline& pipeline, ManualClock& clock, LogReplay* r) {
-  Result<std::string> text = ReadInputFile(path, 4ull << 30, "");
-  if (!text.ok()) {
-    std::fprintf(stderr, "picket replay: %s\n",
-                 text.status().message().c_str());
-    return kExitFailure;
+  ScopedFd owned;
+  int fd = 0;
+  if (path != "-") {
+    Result<ScopedFd> opened = OpenInputFile(path, "log");
+    if (!opened.ok()) {
+      std::fprintf(stderr, "picket replay: %s\n",
+                   opened.status().message().c_str());
+      return kExitFailure;
+    }
+    owned = std::move(*opened);
+    fd = owned.get();
   }
   struct stat st;
-  // A year-less timestamp takes the year of the file's last change.
+  // A year-less timestamp takes the year of the file's last change (now,
+  // for a pipe).
   int64_t reference_ns =
-      stat(path.c_str(), &st) == 0
+      fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
           ? static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000
-          : clock.RealtimeNs();
+          : static_cast<int64_t>(time(nullptr)) * 1000000000;
   const int64_t utc_offset_s = LocalUtcOffsetS(reference_ns);
-  const std::string_view data = *text;
-  const bool journal =
-      format == "journal-export" ||
-      (format == "auto" && login::LooksLikeJournalExport(data));
+  ChunkReader in(fd);
+  std::string buf;
+  // Enough of the start to decide the format and name the input.
+  while (buf.find('\n') == std::string::npos && buf.size() < (1u << 20) &&
+         in.Append(&buf)) {
+  }
   // Ids from the content, not the file name: the same log under another
   // name (a copy, a rotated file) gives the same event ids.
-  const size_t first_nl = data.find('\n');
-  const uint64_t key = Fnv1a64(data.substr(0, first_nl), Fnv1a64("replay\n"));
-  std::vector<login::LoginFact> facts;
-  login::LoginLines lines;
+  const uint64_t key = Fnv1a64(std::string_view(buf).substr(0, buf.find('\n')),
+                               Fnv1a64("replay\n"));
+  const bool journal = format == "journal-export" ||
+                       (format == "auto" && login::LooksLikeJournalExport(buf));
   if (journal) {
-    login::JournalExportReader reader(data);
-    login::JournalExportEntry entry;
-    for (;;) {
-      auto next = reader.Read(&entry);
-      if (next == login::JournalExportReader::Next::kEnd) break;
-      if (next == login::JournalExportReader::Next::kError) {
-        ++r->bad_entries;
-        if (r->bad_entries <= 10) {
-          std::fprintf(stderr, "picket replay: %s: %s\n", path.c_str(),
-                       reader.error().c_str());
-        }
+    while (buf.size() <= kMaxJournalExport && in.Append(&buf)) {
+    }
+    if (buf.size() > kMaxJournalExport) {
+      std::fprintf(stderr,
+                   "picket replay: %s: a journal export larger than "
+                   "1 GiB (replay it in parts)\n",
+                   path.c_str());
+      return kExitFailure;
+    }
+    if (!in.error().empty()) {
+      std::fprintf(stderr, "picket replay: %s: %s\n", path.c_str(),
+                   in.error().c_str());
+      return kExitFailure;
+    }
+    return ReplayJournal(path, std::move(buf), pipeline, clock, key, r);
+  }
+  const std::string origin = "syslog:" + path;
+  login::LoginLines lines;
+  std::vector<login::LoginFact> facts;
+  uint64_t base = 0;  // file offset of buf[0]
+  size_t pos = 0;
+  bool more = true;
+  for (;;) {
+    size_t nl = buf.find('\n', pos);
+    if (nl == std::string::npos) {
+      if (more) {
+        // Keep the partial line, read on.
+        buf.erase(0, pos);
+        base += pos;
+        pos = 0;
+        more = in.Append(&buf);
         continue;
       }
-      ++r->entries;
-      facts.clear();
-      lines.AddMessage(entry.identifier, entry.pid, entry.message,
-                       entry.message, entry.realtime_ns, false, &facts);
-      uint32_t index = 0;
-      for (auto& f : facts) {
-        SubmitLogin(pipeline, clock, std::move(f), "journal",
-                    SourcePositionId(key, entry.offset, index++), r);
-      }
-      pipeline.Drain();
+      if (pos >= buf.size()) break;
+      nl = buf.size();  // a last line without a newline
     }
-    return kExitOk;
-  }
-  size_t pos = 0;
-  while (pos < data.size()) {
-    size_t nl = data.find('\n', pos);
-    size_t end = nl == std::string_view::npos ? data.size() : nl;
-    std::string_view line = data.substr(pos, end - pos);
-    const uint64_t offset = pos;
-    pos = end + 1;
+    std::string_view line(buf.data() + pos, nl - pos);
+    const uint64_t offset = base + pos;
+    pos = nl + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     ++r->lines;
@@ -224,10 +308,16 @@ int ReplayLog(const std::string& path, const std::string& format,
     }
     uint32_t index = 0;
     for (auto& f : facts) {
-      SubmitLogin(pipeline, clock, std::move(f), "syslog:" + path,
+      SubmitLogin(pipeline, clock, std::move(f), origin,
                   SourcePositionId(key, offset, index++), r);
     }
     if (!facts.empty()) pipeline.Drain();
+  }
+  if (!in.error().empty()) {
+    std::fprintf(stderr, "picket replay: %s: %s (replayed up to byte %llu)\n",
+                 path.c_str(), in.error().c_str(),
+                 static_cast<unsigned long long>(base + pos));
+    r->cut_short = true;
   }
   return kExitOk;
 }
@@ -315,7 +405,8 @@ int ReplayCommand(int argc, char** argv) {
       app.add_option("--pcap", pcap_path, "capture file to replay");
   auto* log_opt = app.add_option(
       "--log", log_path,
-      "auth log to replay through the login parsers and detectors (syslog "
+      "auth log to replay through the login parsers and detectors, - for "
+      "standard input (syslog "
       "files, bare sshd -E messages, or journalctl -o export)");
   auto* events_opt = app.add_option(
       "--events", events_path,
@@ -331,6 +422,9 @@ int ReplayCommand(int argc, char** argv) {
                  "default: built-in defaults");
   app.add_option("-o,--output", output,
                  "JSON-lines output file, '-' for stdout (default)");
+  bool alerts_only = false;
+  app.add_flag("--alerts-only", alerts_only,
+               "write the alerts only (always so for --events)");
   std::string intel_path;
   app.add_option("--intel", intel_path,
                  "compiled intel file to match against (default: the "
@@ -409,8 +503,8 @@ int ReplayCommand(int argc, char** argv) {
     }
     out_sink = std::move(sink);
   }
-  pipeline.AddSink(
-      std::make_shared<ReplayOutput>(out_sink, !events_path.empty()));
+  pipeline.AddSink(std::make_shared<ReplayOutput>(
+      out_sink, alerts_only || !events_path.empty()));
 
   if (!log_path.empty()) {
     LogReplay r;
@@ -438,7 +532,7 @@ int ReplayCommand(int argc, char** argv) {
                  static_cast<unsigned long long>(r.successes),
                  static_cast<unsigned long long>(r.logouts));
     PrintAlerts(*tally);
-    return kExitOk;
+    return r.cut_short ? kExitFailure : kExitOk;
   }
   if (!events_path.empty()) {
     EventsReplay r;

@@ -16,6 +16,7 @@ constexpr int64_t kSweepEveryMs = 1000;
 // or a guessed year, not the event's time.
 constexpr int64_t kMaxFutureSkewNs = 86400LL * 1000000000;
 constexpr int64_t kNsPerMs = 1000000;
+constexpr int64_t kMaxRealertMs = 86400000;  // reminders at least daily
 
 std::string Join(const std::vector<std::string_view>& names, size_t total) {
   std::string out;
@@ -244,7 +245,9 @@ void BruteForceDetector::OnFailure(const Event& event, const LoginEvent& login,
         new_user && user_level >= config_.user_capacity, s->users_run,
         s->recent_users, event, &shared, login, login.user, now, out);
 
-  if (login.user.empty()) return;
+  // A source already reported as brute-forcing is not also evidence of a
+  // distributed campaign: its failures are in its own alert.
+  if (login.user.empty() || s->brute_force.active) return;
   Target* t = FindTarget(login.user, now);
   t->last_seen_ms = now;
   uint32_t target_before =
@@ -291,7 +294,12 @@ void BruteForceDetector::Track(Kind kind, const std::string& key, Attack* a,
     a->services += a->services.empty() ? login.service : "," + login.service;
   }
   a->last_event = *shared;
-  if (now - a->last_alert_ms >= config_.realert_interval_ms) {
+  // Reminders back off (10 min, 20, 40, ...) to at most one a day: a
+  // campaign that runs for days is a handful of alerts, not hundreds.
+  const int64_t interval = std::min<int64_t>(
+      config_.realert_interval_ms << std::min(a->reminders, 8u),
+      std::max<int64_t>(kMaxRealertMs, config_.realert_interval_ms));
+  if (now - a->last_alert_ms >= interval) {
     ++a->reminders;
     a->last_alert_ms = now;
     Report(kind, key, *a, "ongoing", event, out);

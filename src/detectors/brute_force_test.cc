@@ -142,6 +142,43 @@ TEST(BruteForceTest, DistributedGuessingOfOneAccount) {
   EXPECT_TRUE(out.Of(kAlertBruteForce).empty());  // no source did enough
 }
 
+TEST(BruteForceTest, ABruteForcingSourceIsNotADistributedCampaign) {
+  BruteForceDetector d{BruteForceDetectorConfig{}};
+  RecordingEmitter out;
+  // One bot hammering root while four addresses of internet background
+  // fail once each: one brute-force attack, not a distributed campaign.
+  for (int i = 0; i < 60; ++i) {
+    d.OnEvent(Fail(i, "192.0.2.80"), out);
+    if (i % 15 == 0) d.OnEvent(Fail(i, "10.9.2." + std::to_string(i)), out);
+  }
+  EXPECT_EQ(out.Of(kAlertBruteForce).size(), 1u);
+  EXPECT_TRUE(out.Of(kAlertDistributedGuessing).empty());
+}
+
+TEST(BruteForceTest, RemindersBackOffToAtMostOneADay) {
+  BruteForceDetectorConfig cfg;
+  cfg.realert_interval_ms = 600000;
+  BruteForceDetector d{cfg};
+  RecordingEmitter out;
+  // One failure every 3 s for three hours: reminders after 10, 30, 70
+  // and 150 minutes (each interval twice the last).
+  for (int t = 0; t <= 3 * 3600; t += 3) d.OnEvent(Fail(t, "192.0.2.81"), out);
+  std::vector<std::string> phases;
+  for (const Alert& a : out.Of(kAlertBruteForce)) {
+    phases.push_back(Detail(a, "phase"));
+  }
+  EXPECT_EQ(phases, (std::vector<std::string>{"start", "ongoing", "ongoing",
+                                              "ongoing", "ongoing"}));
+  // Three days more: the interval stops growing at a day.
+  out.Clear();
+  for (int64_t t = 3 * 3600; t <= 3 * 86400; t += 30) {
+    d.OnEvent(Fail(t, "192.0.2.81"), out);
+  }
+  size_t reminders = out.Of(kAlertBruteForce).size();
+  EXPECT_GE(reminders, 4u);
+  EXPECT_LE(reminders, 6u);
+}
+
 TEST(BruteForceTest, SuccessAfterFailuresIsHighSeverity) {
   BruteForceDetector d{BruteForceDetectorConfig{}};
   RecordingEmitter out;
