@@ -4,7 +4,9 @@ A 200,000-line, 14-hour sshd log (bench/authlog_gen.py: administration,
 internet noise below every threshold, 20 brute-force attacks each from its
 own address, half of them trying many user names) is
 
-1. replayed twice: the two outputs are byte for byte the same;
+1. replayed twice: the two outputs are byte for byte the same, and the
+   same again read from standard input; --alerts-only writes the alerts
+   of that output and nothing else;
 2. found to hold each attack as one `login.brute_force` alert opening it
    and one closing it with the number of failures the attacker made, the
    enumerating half as one `login.user_enumeration` each, and nothing else
@@ -85,6 +87,17 @@ def main():
     rc, out2, _ = replay(args.picket, "--log", log)
     check(out1 == out2, "two replays of the same log differ")
     events = [json.loads(l) for l in out1.splitlines() if l]
+    # From standard input: the same (but for the origin's name).
+    with open(log, "rb") as f:
+        p = subprocess.run([args.picket, "replay", "--log", "-"], stdin=f,
+                           capture_output=True, timeout=300)
+    check(p.returncode == 0, f"replay --log - exit {p.returncode}")
+    check(p.stdout.replace(b'"syslog:-"', f'"syslog:{log}"'.encode()) == out1,
+          "replay from standard input differs from the file's")
+    rc, only, _ = replay(args.picket, "--log", log, "--alerts-only")
+    check(rc == 0 and only.splitlines() ==
+          [l for l in out1.splitlines() if b'"type":"alert"' in l],
+          "--alerts-only writes exactly the alerts")
     print(f"replay: {LINES} lines in {elapsed:.2f} s; {err1.strip()}")
     with open(log, "rb") as f:
         total = f.read().count(b"\n")
