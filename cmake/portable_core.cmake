@@ -15,6 +15,7 @@ set(PICKET_HOST_SOURCES
     ${PROJECT_SOURCE_DIR}/src/core/yaml_errors.cc
     ${PROJECT_SOURCE_DIR}/src/core/yaml_reader.cc
     ${PROJECT_SOURCE_DIR}/src/core/remote_config.cc
+    ${PROJECT_SOURCE_DIR}/src/detectors/baseline/baseline_yaml.cc
     ${PROJECT_SOURCE_DIR}/src/intel/compiler.cc
     ${PROJECT_SOURCE_DIR}/src/intel/feed.cc
     ${PROJECT_SOURCE_DIR}/src/intel/feed_json.cc)

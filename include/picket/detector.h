@@ -33,6 +33,11 @@ class Detector {
   // Examines one event; may call out.Emit() any number of times.
   virtual void OnEvent(const Event& event, AlertEmitter& out) = 0;
 
+  // True for a detector that counts the other detectors' alerts: the
+  // pipeline shows it every alert raised, once the sinks have it; what it
+  // emits from such an event is dropped (no alert begets an alert).
+  virtual bool SeesAlerts() const { return false; }
+
   // Counters for the statistics event; at least "alerts".
   virtual ComponentStats Stats() const = 0;
 };

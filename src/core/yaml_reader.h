@@ -20,12 +20,15 @@
 
 #include <yaml-cpp/mark.h>
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/config.h"
 #include "core/yaml_errors.h"
 
 namespace picket {
@@ -115,6 +118,171 @@ class YamlMapping {
   YAML::Mark mark_;
   std::vector<Entry> entries_;
   std::vector<std::string_view> known_;  // keys asked for, in order
+};
+
+// A mapping read strictly, with typed getters: each Take()s its key and
+// reports a wrong value against it (the configuration's and the posture
+// policy's and baseline's readers).
+class YamlFields : public YamlMapping {
+ public:
+  using YamlMapping::YamlMapping;
+
+  bool String(std::string_view key, bool required, std::string* out) {
+    const Entry* entry = Take(key, required);
+    if (entry == nullptr) return false;
+    std::string message;
+    if (!CheckString(entry->value(), &message)) {
+      Error(*entry, message);
+      return false;
+    }
+    *out = entry->value().Scalar();
+    return true;
+  }
+
+  bool Path(std::string_view key, bool required, std::string* out) {
+    const Entry* entry = Take(key, required);
+    if (entry == nullptr) return false;
+    std::string message;
+    if (!CheckString(entry->value(), &message) ||
+        entry->value().Scalar()[0] != '/') {
+      Error(*entry, message.empty() ? "expected an absolute path" : message);
+      return false;
+    }
+    *out = entry->value().Scalar();
+    return true;
+  }
+
+  bool Bool(std::string_view key, bool* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return false;
+    if (!entry->value().IsScalar() ||
+        !ParseYamlBool(entry->value().Scalar(), out)) {
+      Error(*entry, "expected a boolean");
+      return false;
+    }
+    return true;
+  }
+
+  template <typename T>
+  bool Int(std::string_view key, int64_t min, int64_t max, T* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return false;
+    int64_t value = 0;
+    bool ok = false;
+    if (entry->value().IsScalar()) {
+      const std::string& text = entry->value().Scalar();
+      auto [end, ec] =
+          std::from_chars(text.data(), text.data() + text.size(), value);
+      ok = ec == std::errc() && end == text.data() + text.size() &&
+           value >= min && value <= max;
+    }
+    if (!ok) {
+      Error(*entry, "expected an integer between " + std::to_string(min) +
+                        " and " + std::to_string(max));
+      return false;
+    }
+    *out = static_cast<T>(value);
+    return true;
+  }
+
+  bool Duration(std::string_view key, int64_t min_ms, int64_t max_ms,
+                int64_t* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return false;
+    int64_t ms = 0;
+    if (!entry->value().IsScalar() ||
+        !ParseDurationMs(entry->value().Scalar(), &ms) || ms < min_ms ||
+        ms > max_ms) {
+      Error(*entry, "expected a duration between " + std::to_string(min_ms) +
+                        "ms and " + std::to_string(max_ms / 1000) + "s");
+      return false;
+    }
+    *out = ms;
+    return true;
+  }
+
+  bool Size(std::string_view key, uint64_t min, uint64_t max, uint64_t* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return false;
+    uint64_t bytes = 0;
+    if (!entry->value().IsScalar() ||
+        !ParseByteSize(entry->value().Scalar(), &bytes) || bytes < min ||
+        bytes > max) {
+      Error(*entry, "expected a size between " + std::to_string(min) + " and " +
+                        std::to_string(max) + " bytes (e.g. 64KiB)");
+      return false;
+    }
+    *out = bytes;
+    return true;
+  }
+
+  bool Enum(std::string_view key,
+            std::initializer_list<std::string_view> choices, std::string* out) {
+    const Entry* entry = Take(key);
+    if (entry == nullptr) return false;
+    if (entry->value().IsScalar()) {
+      for (std::string_view choice : choices) {
+        if (entry->value().Scalar() == choice) {
+          *out = choice;
+          return true;
+        }
+      }
+    }
+    Error(*entry, "expected one of " + JoinChoices(choices));
+    return false;
+  }
+
+  bool StringList(std::string_view key, bool required, bool absolute,
+                  std::vector<std::string>* out) {
+    const Entry* entry = Take(key, required);
+    if (entry == nullptr) return false;
+    std::vector<std::string> items;
+    auto add = [&](const YamlNode& item, const std::string& where) {
+      std::string message;
+      if (!CheckString(item, &message)) {
+        errors()->Add(item.Mark(), where, message);
+        return false;
+      }
+      if (absolute && item.Scalar()[0] != '/') {
+        errors()->Add(item.Mark(), where, "expected an absolute path");
+        return false;
+      }
+      items.push_back(item.Scalar());
+      return true;
+    };
+    bool ok = true;
+    if (entry->value().IsScalar()) {
+      ok = add(entry->value(), Join(key));
+    } else if (entry->value().IsSequence()) {
+      size_t index = 0;
+      for (const YamlNode& item : entry->value()) {
+        ok &= add(item, Join(key) + "[" + std::to_string(index) + "]");
+        ++index;
+      }
+    } else {
+      Error(*entry, "expected a list of strings");
+      return false;
+    }
+    if (ok && required && items.empty()) {
+      Error(*entry, "expected at least one item");
+      return false;
+    }
+    *out = std::move(items);
+    return ok;
+  }
+
+ protected:
+  static bool CheckString(const YamlNode& node, std::string* message) {
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      *message = "expected a string";
+      return false;
+    }
+    if (node.Scalar().find('\0') != std::string::npos) {
+      *message = "must not contain a NUL character";
+      return false;
+    }
+    return true;
+  }
 };
 
 }  // namespace picket

@@ -12,10 +12,6 @@ constexpr size_t kMaxNames = 64;    // distinct users/sources remembered
 constexpr size_t kShownNames = 10;  // ... of which alerts list
 constexpr int64_t kSweepEveryMs = 1000;
 
-// A log time more than this after the event's arrival is a wrong clock
-// or a guessed year, not the event's time.
-constexpr int64_t kMaxFutureSkewNs = 86400LL * 1000000000;
-constexpr int64_t kNsPerMs = 1000000;
 constexpr int64_t kMaxRealertMs = 86400000;  // reminders at least daily
 
 std::string Join(const std::vector<std::string_view>& names, size_t total) {
@@ -99,38 +95,6 @@ uint32_t LeakyBucket::Level(int64_t now_ms, int64_t interval_ms) {
   return level_;
 }
 
-int64_t BruteForceDetector::EventTimeMs(const Event& event,
-                                        const LoginEvent* login) {
-  int64_t ns;
-  if (login != nullptr) {
-    ns = event.time_ns;
-    if (login->log_time_ns != 0 &&
-        login->log_time_ns - event.time_ns < kMaxFutureSkewNs) {
-      ns = login->log_time_ns;
-    }
-    // Where the log's clock stands against arrival: other events (the
-    // periodic statistics that end quiet attacks) are placed on it.
-    log_offset_ns_ = ns - event.time_ns;
-    have_offset_ = true;
-  } else if (!have_offset_) {
-    // Before the first login the log's clock is unknown: an agent event
-    // at start must not move time past a history read from the beginning.
-    return watermark_ms_;
-  } else {
-    ns = event.time_ns + log_offset_ns_;
-  }
-  int64_t ms = ns / kNsPerMs;
-  // Time never goes back: an event older than one already seen is taken
-  // at the latest time seen (deterministic, and a bucket never refills
-  // from the past).
-  if (ms < watermark_ms_) {
-    if (login != nullptr) ++out_of_order_;
-    return watermark_ms_;
-  }
-  watermark_ms_ = ms;
-  return ms;
-}
-
 BruteForceDetector::BruteForceDetector(BruteForceDetectorConfig config)
     : config_(std::move(config)) {}
 
@@ -188,7 +152,10 @@ void BruteForceDetector::OnEvent(const Event& event, AlertEmitter& out) {
   const auto* login = std::get_if<LoginEvent>(&event.payload);
   bool is_login = login != nullptr && (event.type == EventType::kLoginFailure ||
                                        event.type == EventType::kLoginSuccess);
-  int64_t now = EventTimeMs(event, is_login ? login : nullptr);
+  // Until a login sets the log's clock, other events have nothing to end
+  // and must not move time (detectors/event_clock.h).
+  if (!is_login && !clock_.has_log_clock()) return;
+  int64_t now = clock_.Ms(event, is_login ? login : nullptr);
   if (now - last_sweep_ms_ >= kSweepEveryMs) {
     last_sweep_ms_ = now;
     EndQuietAttacks(now, out);
@@ -297,7 +264,7 @@ void BruteForceDetector::Track(Kind kind, const std::string& key, Attack* a,
   // Reminders back off (10 min, 20, 40, ...) to at most one a day: a
   // campaign that runs for days is a handful of alerts, not hundreds.
   const int64_t interval = std::min<int64_t>(
-      config_.realert_interval_ms << std::min(a->reminders, 8u),
+      config_.realert_interval_ms << std::min<uint32_t>(a->reminders, 8),
       std::max<int64_t>(kMaxRealertMs, config_.realert_interval_ms));
   if (now - a->last_alert_ms >= interval) {
     ++a->reminders;
@@ -512,7 +479,7 @@ ComponentStats BruteForceDetector::Stats() const {
            {"tracked_users", targets_.size()},
            {"interned_names", names_.size()},
            {"evicted", evicted_},
-           {"out_of_order", out_of_order_}}};
+           {"out_of_order", clock_.out_of_order()}}};
 }
 
 }  // namespace picket

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "detectors/event_clock.h"
 #include "picket/detector.h"
 
 namespace picket {
@@ -69,11 +70,6 @@ class BruteForceDetector final : public Detector {
   ComponentStats Stats() const override;
 
  private:
-  // The detector's clock: a login's own log time (unless more than a day
-  // after its arrival), other events' arrival placed on the log's clock;
-  // never earlier than the latest time seen (docs/login-monitoring.md).
-  int64_t EventTimeMs(const Event& event, const LoginEvent* login);
-
   // One attack, reported at start, reminded, and summarised at its end.
   struct Attack {
     bool active = false;
@@ -161,12 +157,7 @@ class BruteForceDetector final : public Detector {
   size_t compact_names_at_ = 0;
   size_t tracked_at_compaction_ = 0;
   int64_t last_sweep_ms_ = 0;
-  // Event time (see EventTimeMs): the latest seen, and the log's clock
-  // against arrival at the latest login event.
-  int64_t watermark_ms_ = 0;
-  int64_t log_offset_ns_ = 0;
-  bool have_offset_ = false;  // a login event has set log_offset_ns_
-  uint64_t out_of_order_ = 0;
+  EventClock clock_;  // the log's time (docs/login-monitoring.md)
   uint64_t failures_ = 0;
   uint64_t successes_ = 0;
   uint64_t alerts_ = 0;

@@ -69,6 +69,10 @@ void Pipeline::Process(Event& event) {
     return;
   }
 
+  // What a detector emits when shown an alert goes nowhere.
+  struct Discard final : AlertEmitter {
+    void Emit(Alert) override {}
+  } discard;
   std::vector<Alert> alerts;
   alerts.swap(pending_alerts_);
   for (Alert& alert : alerts) {
@@ -87,6 +91,9 @@ void Pipeline::Process(Event& event) {
     out.priority = Priority::kHigh;
     out.payload = std::move(alert);
     for (auto& sink : sinks_) sink->Write(out);
+    for (auto& detector : detectors_) {
+      if (detector->SeesAlerts()) detector->OnEvent(out, discard);
+    }
   }
   incidents_.OnEvent(event);
 }

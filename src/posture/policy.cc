@@ -68,121 +68,15 @@ bool ParseMode(std::string_view text, uint32_t* out) {
 
 // Reads one mapping of a policy: YamlMapping's strictness (unknown and
 // duplicate keys, suggestions) with the policy's value kinds.
-class Fields : public YamlMapping {
+class Fields : public YamlFields {
  public:
-  using YamlMapping::YamlMapping;
-
-  // A non-empty single-line-or-more string without NUL.
-  bool String(std::string_view key, bool required, std::string* out) {
-    const Entry* entry = Take(key, required);
-    if (entry == nullptr) return false;
-    std::string message;
-    if (!CheckString(entry->value(), &message)) {
-      Error(*entry, message);
-      return false;
-    }
-    *out = entry->value().Scalar();
-    return true;
-  }
-
-  bool Path(std::string_view key, bool required, std::string* out) {
-    const Entry* entry = Take(key, required);
-    if (entry == nullptr) return false;
-    std::string message;
-    if (!CheckString(entry->value(), &message) ||
-        entry->value().Scalar()[0] != '/') {
-      Error(*entry, message.empty() ? "expected an absolute path" : message);
-      return false;
-    }
-    *out = entry->value().Scalar();
-    return true;
-  }
-
-  bool Bool(std::string_view key, bool* out) {
-    const Entry* entry = Take(key);
-    if (entry == nullptr) return false;
-    if (!entry->value().IsScalar() ||
-        !ParseYamlBool(entry->value().Scalar(), out)) {
-      Error(*entry, "expected a boolean");
-      return false;
-    }
-    return true;
-  }
+  using YamlFields::YamlFields;
 
   bool OptionalBool(std::string_view key, std::optional<bool>* out) {
     bool value = false;
     if (!Bool(key, &value)) return false;
     *out = value;
     return true;
-  }
-
-  template <typename T>
-  bool Int(std::string_view key, int64_t min, int64_t max, T* out) {
-    const Entry* entry = Take(key);
-    if (entry == nullptr) return false;
-    int64_t value = 0;
-    bool ok = false;
-    if (entry->value().IsScalar()) {
-      const std::string& text = entry->value().Scalar();
-      auto [end, ec] =
-          std::from_chars(text.data(), text.data() + text.size(), value);
-      ok = ec == std::errc() && end == text.data() + text.size() &&
-           value >= min && value <= max;
-    }
-    if (!ok) {
-      Error(*entry, "expected an integer between " + std::to_string(min) +
-                        " and " + std::to_string(max));
-      return false;
-    }
-    *out = static_cast<T>(value);
-    return true;
-  }
-
-  bool Duration(std::string_view key, int64_t min_ms, int64_t max_ms,
-                int64_t* out) {
-    const Entry* entry = Take(key);
-    if (entry == nullptr) return false;
-    int64_t ms = 0;
-    if (!entry->value().IsScalar() ||
-        !ParseDurationMs(entry->value().Scalar(), &ms) || ms < min_ms ||
-        ms > max_ms) {
-      Error(*entry, "expected a duration between " + std::to_string(min_ms) +
-                        "ms and " + std::to_string(max_ms / 1000) + "s");
-      return false;
-    }
-    *out = ms;
-    return true;
-  }
-
-  bool Size(std::string_view key, uint64_t min, uint64_t max, uint64_t* out) {
-    const Entry* entry = Take(key);
-    if (entry == nullptr) return false;
-    uint64_t bytes = 0;
-    if (!entry->value().IsScalar() ||
-        !ParseByteSize(entry->value().Scalar(), &bytes) || bytes < min ||
-        bytes > max) {
-      Error(*entry, "expected a size between " + std::to_string(min) + " and " +
-                        std::to_string(max) + " bytes (e.g. 64KiB)");
-      return false;
-    }
-    *out = bytes;
-    return true;
-  }
-
-  bool Enum(std::string_view key,
-            std::initializer_list<std::string_view> choices, std::string* out) {
-    const Entry* entry = Take(key);
-    if (entry == nullptr) return false;
-    if (entry->value().IsScalar()) {
-      for (std::string_view choice : choices) {
-        if (entry->value().Scalar() == choice) {
-          *out = choice;
-          return true;
-        }
-      }
-    }
-    Error(*entry, "expected one of " + JoinChoices(choices));
-    return false;
   }
 
   void VerdictKey(std::string_view key, Verdict* out) {
@@ -196,45 +90,6 @@ class Fields : public YamlMapping {
 
   // A list of non-empty strings; a single scalar is a one-item list.
   // `absolute` additionally requires each to start with '/'.
-  bool StringList(std::string_view key, bool required, bool absolute,
-                  std::vector<std::string>* out) {
-    const Entry* entry = Take(key, required);
-    if (entry == nullptr) return false;
-    std::vector<std::string> items;
-    auto add = [&](const YamlNode& item, const std::string& where) {
-      std::string message;
-      if (!CheckString(item, &message)) {
-        errors()->Add(item.Mark(), where, message);
-        return false;
-      }
-      if (absolute && item.Scalar()[0] != '/') {
-        errors()->Add(item.Mark(), where, "expected an absolute path");
-        return false;
-      }
-      items.push_back(item.Scalar());
-      return true;
-    };
-    bool ok = true;
-    if (entry->value().IsScalar()) {
-      ok = add(entry->value(), Join(key));
-    } else if (entry->value().IsSequence()) {
-      size_t index = 0;
-      for (const YamlNode& item : entry->value()) {
-        ok &= add(item, Join(key) + "[" + std::to_string(index) + "]");
-        ++index;
-      }
-    } else {
-      Error(*entry, "expected a list of strings");
-      return false;
-    }
-    if (ok && required && items.empty()) {
-      Error(*entry, "expected at least one item");
-      return false;
-    }
-    *out = std::move(items);
-    return ok;
-  }
-
   bool PortList(std::string_view key, std::vector<uint16_t>* out) {
     const Entry* entry = Take(key);
     if (entry == nullptr) return false;
@@ -332,19 +187,6 @@ class Fields : public YamlMapping {
                     "expected a value test: equals, one_of, none_of, number, "
                     "matches or not_matches");
     }
-  }
-
- private:
-  static bool CheckString(const YamlNode& node, std::string* message) {
-    if (!node.IsScalar() || node.Scalar().empty()) {
-      *message = "expected a string";
-      return false;
-    }
-    if (node.Scalar().find('\0') != std::string::npos) {
-      *message = "must not contain a NUL character";
-      return false;
-    }
-    return true;
   }
 };
 
